@@ -1,0 +1,4 @@
+//! Mounts the console; everything else lives in the library.
+fn main() {
+    scale_jobs_app::start();
+}
