@@ -1,0 +1,411 @@
+//! The HTTP client for Scale's job API.
+//!
+//! Every request is built from the shared query types and every answer is
+//! decoded into the shared models. Failures come back as [`ApiError`], which
+//! tells a network failure, an HTTP error with the server's own words, and an
+//! unreadable answer apart. Nothing from the network is unwrapped: a panic in
+//! WebAssembly kills the page.
+
+use scale_jobs_shared::{job_url, ErrorBody, JobDetails, CANCEL_BODY};
+use serde::de::DeserializeOwned;
+use std::fmt;
+
+/// Why a request failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The request never got an answer: offline, refused, DNS, CORS.
+    Network(String),
+    /// The server answered with an error status. `detail` is its JSON
+    /// `detail`, or a short clean summary of an HTML or text body.
+    Http { status: u16, detail: Option<String> },
+    /// The server answered 2xx, but not with what the API promises.
+    Decode(String),
+    /// The request was cancelled because a newer one replaced it.
+    Aborted,
+}
+
+impl ApiError {
+    /// A one-line headline for the error region.
+    pub fn title(&self) -> String {
+        match self {
+            ApiError::Network(_) => "Could not reach the Scale API".to_string(),
+            ApiError::Http { status, .. } => match status {
+                400 => "The server rejected the request (400)".to_string(),
+                403 => "Not allowed (403)".to_string(),
+                404 => "Not found (404)".to_string(),
+                409 => "Conflict (409)".to_string(),
+                500..=599 => format!("The server failed ({status})"),
+                _ => format!("The server answered with an error ({status})"),
+            },
+            ApiError::Decode(_) => "The server's answer could not be read".to_string(),
+            ApiError::Aborted => "Request cancelled".to_string(),
+        }
+    }
+
+    /// The detail: the server's words where it gave any.
+    pub fn detail(&self) -> String {
+        match self {
+            ApiError::Network(m) => format!(
+                "{m}. Check your connection and that the API address is right; nothing was changed."
+            ),
+            ApiError::Http {
+                detail: Some(d), ..
+            } => d.clone(),
+            ApiError::Http {
+                status,
+                detail: None,
+            } => {
+                format!("The server gave no explanation (HTTP {status}).")
+            }
+            ApiError::Decode(m) => m.clone(),
+            ApiError::Aborted => String::new(),
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// A CSRF refusal: the browser is logged in to Scale but did not send
+    /// the session's token.
+    pub fn is_csrf(&self) -> bool {
+        matches!(self, ApiError::Http { status: 403, detail: Some(d) } if d.contains("CSRF"))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.title(), self.detail())
+    }
+}
+
+/// Longest error detail shown; longer bodies are cut (hostile servers send
+/// megabytes).
+const MAX_DETAIL: usize = 300;
+
+/// Turns an HTTP answer into a value or an [`ApiError`]. Pure, so it is
+/// tested natively.
+pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        if body.trim().is_empty() {
+            return Err(ApiError::Decode(
+                "The server sent an empty answer where a JSON object was expected.".to_string(),
+            ));
+        }
+        return serde_json::from_str(body).map_err(|e| {
+            if looks_like_html(body) {
+                ApiError::Decode(format!(
+                    "Expected JSON but got an HTML page ({}). Is the API address right?",
+                    summarize_text(body)
+                ))
+            } else {
+                ApiError::Decode(format!("Unexpected content: {}", truncate(&e.to_string())))
+            }
+        });
+    }
+    Err(ApiError::Http {
+        status,
+        detail: error_detail(body),
+    })
+}
+
+/// The server's explanation in an error body: JSON `detail`, or the text of
+/// an HTML/plain body, cleaned and shortened.
+pub fn error_detail(body: &str) -> Option<String> {
+    if let Ok(e) = serde_json::from_str::<ErrorBody>(body) {
+        let m = e.message();
+        return (!m.trim().is_empty()).then(|| truncate(m.trim()));
+    }
+    let s = summarize_text(body);
+    (!s.is_empty()).then_some(s)
+}
+
+fn looks_like_html(body: &str) -> bool {
+    let head: String = body
+        .trim_start()
+        .chars()
+        .take(200)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    head.starts_with('<')
+        && (head.contains("<html")
+            || head.contains("<!doctype")
+            || head.contains("<h1")
+            || head.contains("<head")
+            || head.contains("<body")
+            || head.contains("<title")
+            || head.contains("<p"))
+}
+
+/// Text of an HTML or plain body: the `<title>`/`<h1>` if there is one,
+/// else all text; tags, scripts and styles removed; whitespace collapsed.
+pub fn summarize_text(body: &str) -> String {
+    if !body.trim_start().starts_with('<') {
+        return truncate(&collapse(body));
+    }
+    let text = strip_tags(body);
+    truncate(&collapse(&text))
+}
+
+fn strip_tags(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    // Prefer the first heading or title: Django's pages say it all there.
+    for tag in ["h1", "title"] {
+        if let Some(start) = lower.find(&format!("<{tag}")) {
+            if let Some(gt) = lower[start..].find('>') {
+                let from = start + gt + 1;
+                if let Some(end) = lower[from..].find(&format!("</{tag}")) {
+                    let inner = strip_all(&html[from..from + end]);
+                    if !inner.trim().is_empty() {
+                        return inner;
+                    }
+                }
+            }
+        }
+    }
+    strip_all(html)
+}
+
+fn strip_all(html: &str) -> String {
+    let mut out = String::with_capacity(html.len().min(4096));
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let after = &rest[lt..];
+        let lower: String = after
+            .chars()
+            .take(8)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        // Skip the contents of script and style elements entirely.
+        let skip_to = if lower.starts_with("<script") {
+            after.to_ascii_lowercase().find("</script").map(|i| i + 8)
+        } else if lower.starts_with("<style") {
+            after.to_ascii_lowercase().find("</style").map(|i| i + 7)
+        } else {
+            None
+        };
+        let from = skip_to.unwrap_or(0);
+        match after[from..].find('>') {
+            Some(gt) => {
+                out.push(' ');
+                rest = &after[from + gt + 1..];
+            }
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    decode_entities(&out)
+}
+
+fn decode_entities(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn truncate(s: &str) -> String {
+    if s.chars().count() <= MAX_DETAIL {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(MAX_DETAIL).collect();
+        format!("{cut}…")
+    }
+}
+
+/// The `csrftoken` cookie's value, if the browser has one (a Django session
+/// on the same origin). Sent as `X-CSRFToken` on unsafe requests.
+pub fn csrf_token_from(cookies: &str) -> Option<String> {
+    cookies.split(';').find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == "csrftoken" && !v.is_empty()).then(|| v.to_string())
+    })
+}
+
+#[cfg(target_arch = "wasm32")]
+mod net {
+    use super::*;
+    use gloo_net::http::{Request, RequestBuilder};
+    use wasm_bindgen::JsCast;
+    use web_sys::AbortSignal;
+
+    fn csrf_token() -> Option<String> {
+        let doc = web_sys::window()?.document()?;
+        let cookies = doc
+            .dyn_into::<web_sys::HtmlDocument>()
+            .ok()?
+            .cookie()
+            .ok()?;
+        csrf_token_from(&cookies)
+    }
+
+    async fn send<T: DeserializeOwned>(
+        req: RequestBuilder,
+        signal: Option<&AbortSignal>,
+    ) -> Result<T, ApiError> {
+        let req = req
+            .header("Accept", "application/json")
+            .abort_signal(signal);
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                if signal.is_some_and(|s| s.aborted()) {
+                    return Err(ApiError::Aborted);
+                }
+                return Err(ApiError::Network(network_message(&e)));
+            }
+        };
+        let status = resp.status();
+        let body = match resp.text().await {
+            Ok(b) => b,
+            Err(e) => {
+                if signal.is_some_and(|s| s.aborted()) {
+                    return Err(ApiError::Aborted);
+                }
+                return Err(ApiError::Network(format!(
+                    "The connection broke while reading the answer ({})",
+                    network_message(&e)
+                )));
+            }
+        };
+        interpret(status, &body)
+    }
+
+    fn network_message(e: &gloo_net::Error) -> String {
+        match e {
+            gloo_net::Error::JsError(j) => {
+                // Browsers say little on purpose ("Failed to fetch").
+                format!("The request failed: {}", j.message)
+            }
+            other => format!("The request failed: {other}"),
+        }
+    }
+
+    /// GET a JSON document.
+    pub async fn get_json<T: DeserializeOwned>(
+        url: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<T, ApiError> {
+        send(Request::get(url), signal).await
+    }
+
+    /// PATCH `{"status":"CANCELED"}` to a job.
+    pub async fn cancel_job(api_base: &str, id: i64) -> Result<JobDetails, ApiError> {
+        let mut req =
+            Request::patch(&job_url(api_base, id)).header("Content-Type", "application/json");
+        if let Some(token) = csrf_token() {
+            req = req.header("X-CSRFToken", &token);
+        }
+        let req = req
+            .body(CANCEL_BODY)
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(network_message(&e)))?;
+        let status = resp.status();
+        let body = resp
+            .text()
+            .await
+            .map_err(|e| ApiError::Network(network_message(&e)))?;
+        interpret(status, &body)
+    }
+
+    /// GET one job's details.
+    pub async fn get_job(
+        api_base: &str,
+        id: i64,
+        signal: Option<&AbortSignal>,
+    ) -> Result<JobDetails, ApiError> {
+        get_json(&job_url(api_base, id), signal).await
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use net::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scale_jobs_shared::{Job, Page};
+
+    #[test]
+    fn json_detail_is_the_message() {
+        let e = interpret::<Page<Job>>(404, r#"{"detail":"Invalid page."}"#).unwrap_err();
+        assert_eq!(
+            e,
+            ApiError::Http {
+                status: 404,
+                detail: Some("Invalid page.".into())
+            }
+        );
+        assert_eq!(e.detail(), "Invalid page.");
+    }
+
+    #[test]
+    fn html_500_is_summarized_not_dumped() {
+        let e = interpret::<Page<Job>>(500, "<h1>Server Error (500)</h1>").unwrap_err();
+        assert_eq!(e.detail(), "Server Error (500)");
+        let page = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title><style>body{}</style></head><body><script>alert(1)</script><center>nginx</center></body></html>";
+        let e = interpret::<Page<Job>>(502, page).unwrap_err();
+        assert_eq!(e.detail(), "502 Bad Gateway");
+        assert!(summarize_text("<p>a<script>evil()</script>b</p>").contains('a'));
+        assert!(!summarize_text("<p>a<script>evil()</script>b</p>").contains("evil"));
+    }
+
+    #[test]
+    fn bad_success_bodies_are_decode_errors() {
+        assert!(matches!(
+            interpret::<Page<Job>>(200, ""),
+            Err(ApiError::Decode(_))
+        ));
+        assert!(matches!(
+            interpret::<Page<Job>>(200, r#"{"count":"x","results":[]}"#),
+            Err(ApiError::Decode(_))
+        ));
+        let e =
+            interpret::<Page<Job>>(200, "<html><body><h1>Login</h1></body></html>").unwrap_err();
+        assert!(e.detail().contains("HTML page"), "{}", e.detail());
+        let ok: Page<Job> = interpret(
+            200,
+            r#"{"count":1,"next":null,"previous":null,"results":[{"id":3}]}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.results[0].id, 3);
+    }
+
+    #[test]
+    fn long_bodies_are_cut() {
+        let long = "x".repeat(100_000);
+        let e = interpret::<Page<Job>>(500, &long).unwrap_err();
+        assert!(e.detail().chars().count() <= MAX_DETAIL + 1);
+    }
+
+    #[test]
+    fn csrf() {
+        assert_eq!(
+            csrf_token_from("a=1; csrftoken=abc; b=2").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(csrf_token_from("xcsrftoken=abc"), None);
+        assert_eq!(csrf_token_from(""), None);
+        let e = ApiError::Http {
+            status: 403,
+            detail: Some("CSRF Failed: CSRF token missing or incorrect.".into()),
+        };
+        assert!(e.is_csrf());
+    }
+}

@@ -1,0 +1,225 @@
+//! Formatting of times, durations and sizes for people.
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+/// A length of time, two units at most: `45 s`, `3 min 20 s`, `2 h 5 min`,
+/// `3 d 4 h`. Negative lengths (clock skew between server and browser) are
+/// shown as zero rather than as nonsense.
+pub fn format_duration_secs(secs: i64) -> String {
+    let s = secs.max(0);
+    let (d, h, m, sec) = (s / 86_400, (s % 86_400) / 3_600, (s % 3_600) / 60, s % 60);
+    if d > 0 {
+        if h > 0 {
+            format!("{d} d {h} h")
+        } else {
+            format!("{d} d")
+        }
+    } else if h > 0 {
+        if m > 0 {
+            format!("{h} h {m} min")
+        } else {
+            format!("{h} h")
+        }
+    } else if m > 0 {
+        if sec > 0 {
+            format!("{m} min {sec} s")
+        } else {
+            format!("{m} min")
+        }
+    } else {
+        format!("{sec} s")
+    }
+}
+
+/// The time between two instants, formatted; `None` if either is missing.
+pub fn duration_between(
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+) -> Option<String> {
+    Some(format_duration_secs((end? - start?).num_seconds()))
+}
+
+/// `3 min ago`, `in 2 h` (a server clock ahead of ours), `just now`.
+pub fn relative_time(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - t).num_seconds();
+    if secs.abs() < 10 {
+        return "just now".to_string();
+    }
+    let unit = |n: i64| -> String {
+        let n = n.abs();
+        if n < 60 {
+            format!("{n} s")
+        } else if n < 3_600 {
+            format!("{} min", n / 60)
+        } else if n < 86_400 {
+            format!("{} h", n / 3_600)
+        } else if n < 86_400 * 60 {
+            format!("{} d", n / 86_400)
+        } else if n < 86_400 * 730 {
+            format!("{} mo", n / (86_400 * 30))
+        } else {
+            format!("{} y", n / (86_400 * 365))
+        }
+    };
+    if secs > 0 {
+        format!("{} ago", unit(secs))
+    } else {
+        format!("in {}", unit(secs))
+    }
+}
+
+/// Which clock times are shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeZoneChoice {
+    Utc,
+    /// The browser's local zone, as an offset from UTC at the instant shown
+    /// (offsets change with daylight saving time, so it is per instant).
+    Local,
+}
+
+/// The exact time: `2026-11-29 06:53:57 UTC` or `2026-11-29 07:53:57 +01:00`.
+pub fn exact_time(t: DateTime<Utc>, offset: Option<FixedOffset>) -> String {
+    match offset {
+        None => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Some(o) => t
+            .with_timezone(&o)
+            .format("%Y-%m-%d %H:%M:%S %:z")
+            .to_string(),
+    }
+}
+
+/// A byte count in binary units: `8.5 KiB`, `176 MiB`, `1.2 GiB`.
+pub fn human_bytes(n: i64) -> String {
+    if n < 0 {
+        return format!("{n} B");
+    }
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i < UNITS.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{n} B")
+    } else {
+        format!("{} {}", trim_number(v), UNITS[i])
+    }
+}
+
+/// A size given in MiB (Scale's resource fields): 15360 -> `15 GiB`.
+pub fn human_mib(mib: f64) -> String {
+    if !mib.is_finite() {
+        return "unknown".to_string();
+    }
+    human_bytes((mib * 1024.0 * 1024.0).round() as i64)
+}
+
+/// One decimal below 10, none above; no trailing `.0`.
+fn trim_number(v: f64) -> String {
+    let s = if v < 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    };
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+/// The local-time value for an `<input type="datetime-local">` (minutes
+/// precision) of an instant, in UTC or at a fixed offset.
+pub fn to_datetime_local(t: DateTime<Utc>, offset: Option<FixedOffset>) -> String {
+    match offset {
+        None => t.format("%Y-%m-%dT%H:%M").to_string(),
+        Some(o) => t.with_timezone(&o).format("%Y-%m-%dT%H:%M").to_string(),
+    }
+}
+
+/// Reads an `<input type="datetime-local">` value (`2026-11-29T07:53` or
+/// with seconds) as a time in UTC or at the given offset.
+pub fn from_datetime_local(s: &str, offset: Option<FixedOffset>) -> Option<DateTime<Utc>> {
+    use chrono::{NaiveDateTime, TimeZone};
+    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f"))
+        .ok()?;
+    match offset {
+        None => Some(Utc.from_utc_datetime(&naive)),
+        Some(o) => o
+            .from_local_datetime(&naive)
+            .single()
+            .map(|d| d.with_timezone(&Utc)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(format_duration_secs(0), "0 s");
+        assert_eq!(format_duration_secs(45), "45 s");
+        assert_eq!(format_duration_secs(200), "3 min 20 s");
+        assert_eq!(format_duration_secs(600), "10 min");
+        assert_eq!(format_duration_secs(7_500), "2 h 5 min");
+        assert_eq!(format_duration_secs(3 * 86_400 + 4 * 3_600 + 59), "3 d 4 h");
+        assert_eq!(format_duration_secs(-5), "0 s");
+        assert_eq!(
+            duration_between(
+                Some(t("2026-11-26T09:46:38Z")),
+                Some(t("2026-11-26T09:56:42Z"))
+            )
+            .as_deref(),
+            Some("10 min 4 s")
+        );
+        assert_eq!(
+            duration_between(None, Some(t("2026-11-26T09:56:42Z"))),
+            None
+        );
+    }
+
+    #[test]
+    fn relative() {
+        let now = t("2026-11-29T12:00:00Z");
+        assert_eq!(relative_time(t("2026-11-29T11:59:55Z"), now), "just now");
+        assert_eq!(relative_time(t("2026-11-29T11:57:00Z"), now), "3 min ago");
+        assert_eq!(relative_time(t("2026-11-29T09:00:00Z"), now), "3 h ago");
+        assert_eq!(relative_time(t("2026-11-20T12:00:00Z"), now), "9 d ago");
+        assert_eq!(relative_time(t("2026-11-29T12:02:00Z"), now), "in 2 min");
+        assert_eq!(relative_time(t("2024-11-29T12:00:00Z"), now), "2 y ago");
+    }
+
+    #[test]
+    fn exact_times_in_both_zones() {
+        let x = t("2026-11-29T06:53:57.595974Z");
+        assert_eq!(exact_time(x, None), "2026-11-29 06:53:57 UTC");
+        let cet = FixedOffset::east_opt(3600).unwrap();
+        assert_eq!(exact_time(x, Some(cet)), "2026-11-29 07:53:57 +01:00");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(8712), "8.5 KiB");
+        assert_eq!(human_bytes(184_549_376), "176 MiB");
+        assert_eq!(human_mib(15360.0), "15 GiB");
+        assert_eq!(human_mib(2048.0), "2 GiB");
+        assert_eq!(human_mib(64.0), "64 MiB");
+        assert_eq!(human_mib(0.0), "0 B");
+    }
+
+    #[test]
+    fn datetime_local_round_trip() {
+        let x = t("2026-11-29T06:53:00Z");
+        assert_eq!(to_datetime_local(x, None), "2026-11-29T06:53");
+        assert_eq!(from_datetime_local("2026-11-29T06:53", None), Some(x));
+        let cet = FixedOffset::east_opt(3600).unwrap();
+        assert_eq!(to_datetime_local(x, Some(cet)), "2026-11-29T07:53");
+        assert_eq!(from_datetime_local("2026-11-29T07:53", Some(cet)), Some(x));
+        assert_eq!(from_datetime_local("garbage", None), None);
+    }
+}

@@ -1,0 +1,563 @@
+//! The three job lists (`/jobs`, `/jobs/executions`, `/jobs/updates`).
+//!
+//! The URL is the only state: filters, order, page and page size are read
+//! from it and every control navigates to a new URL. Loading keeps the last
+//! rows visible (dimmed); a newer request aborts the one in flight and a
+//! stale answer is dropped; auto-refresh never overlaps a request and stops
+//! while the tab is hidden.
+
+use crate::api::{self, ApiError};
+use crate::components::alert::ErrorAlert;
+use crate::components::filters::FilterBar;
+use crate::components::pager::Pager;
+use crate::components::status::{ErrorCategoryBadge, StatusBadge};
+use crate::components::time::RelTime;
+use crate::context::{use_app, AppCtx};
+use crate::logic::format::{format_duration_secs, human_bytes};
+use crate::logic::listing::ListKind;
+use crate::logic::sort::{aria_sort, sort_state, toggle_sort};
+use chrono::Utc;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::NavigateOptions;
+use scale_jobs_shared::{sort_fields as sf, Job, JobStatus, JobsQuery, Page, Timestamp};
+use wasm_bindgen::JsCast;
+
+/// After this long a request counts as slow and says so.
+const SLOW_MS: u32 = 400;
+
+/// What one column shows and how it sorts.
+#[derive(Clone, Copy, PartialEq)]
+enum Col {
+    Id,
+    JobType,
+    Status,
+    Priority,
+    Created,
+    LastModified,
+    LastStatusChange,
+    Duration,
+    Tries,
+    Error,
+    InputFiles,
+    ExeStatus,
+    Node,
+    ExitCode,
+    RunTime,
+}
+
+impl Col {
+    fn label(self) -> &'static str {
+        match self {
+            Col::Id => "ID",
+            Col::JobType => "Job type",
+            Col::Status => "Status",
+            Col::Priority => "Priority",
+            Col::Created => "Created",
+            Col::LastModified => "Last modified",
+            Col::LastStatusChange => "Status changed",
+            Col::Duration => "Duration",
+            Col::Tries => "Tries",
+            Col::Error => "Error",
+            Col::InputFiles => "Input files",
+            Col::ExeStatus => "Execution",
+            Col::Node => "Node",
+            Col::ExitCode => "Exit code",
+            Col::RunTime => "Run time",
+        }
+    }
+
+    fn sort_field(self) -> Option<&'static str> {
+        Some(match self {
+            Col::Id => sf::ID,
+            Col::JobType => sf::JOB_TYPE_NAME,
+            Col::Status => sf::STATUS,
+            Col::Priority => sf::PRIORITY,
+            Col::Created => sf::CREATED,
+            Col::LastModified => sf::LAST_MODIFIED,
+            Col::LastStatusChange => sf::LAST_STATUS_CHANGE,
+            Col::Duration => sf::STARTED,
+            Col::Tries => sf::NUM_EXES,
+            Col::Error => sf::ERROR_CATEGORY,
+            _ => return None,
+        })
+    }
+
+    fn for_kind(kind: ListKind) -> &'static [Col] {
+        match kind {
+            ListKind::Jobs => &[
+                Col::Id,
+                Col::JobType,
+                Col::Status,
+                Col::Priority,
+                Col::Created,
+                Col::LastModified,
+                Col::Duration,
+                Col::Tries,
+                Col::Error,
+            ],
+            ListKind::Executions => &[
+                Col::Id,
+                Col::JobType,
+                Col::Status,
+                Col::ExeStatus,
+                Col::Node,
+                Col::ExitCode,
+                Col::RunTime,
+                Col::LastModified,
+                Col::Tries,
+                Col::Error,
+            ],
+            ListKind::Updates => &[
+                Col::Id,
+                Col::JobType,
+                Col::Status,
+                Col::LastStatusChange,
+                Col::InputFiles,
+                Col::Priority,
+                Col::Duration,
+                Col::Error,
+            ],
+        }
+    }
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn tab_hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .map(|d| d.hidden())
+        .unwrap_or(false)
+}
+
+fn perf_mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+}
+
+#[component]
+pub fn ListPage(kind: ListKind) -> impl IntoView {
+    let app = use_app();
+    let location = use_location();
+    let parsed = Memo::new(move |_| kind.parse_url_query(&location.search.get()));
+    let query = Memo::new(move |_| parsed.with(|(q, _)| q.clone()));
+    let url_errors = Memo::new(move |_| parsed.with(|(_, e)| e.clone()));
+
+    let navigate = use_navigate();
+    let go = Callback::new(move |q: JobsQuery| {
+        navigate(&kind.href(&q), NavigateOptions::default());
+    });
+
+    // The last page received, and the query it answers.
+    let data: RwSignal<Option<(JobsQuery, Page<Job>)>> = RwSignal::new(None);
+    let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let loading = RwSignal::new(false);
+    let slow = RwSignal::new(false);
+    let loaded_at: RwSignal<Option<f64>> = RwSignal::new(None);
+    let clock_ms = RwSignal::new(now_ms());
+    let paused = RwSignal::new(false);
+    let seq = StoredValue::new(0u64);
+    let in_flight: StoredValue<Option<web_sys::AbortController>, LocalStorage> =
+        StoredValue::new_local(None);
+
+    let load = move |q: JobsQuery| {
+        if let Some(c) = in_flight.try_update_value(Option::take).flatten() {
+            c.abort();
+        }
+        let controller = web_sys::AbortController::new().ok();
+        let signal = controller.as_ref().map(|c| c.signal());
+        in_flight.set_value(controller);
+        let my = seq.get_value() + 1;
+        seq.set_value(my);
+        loading.set(true);
+        let url = kind.api_url(&app.api_base(), &q);
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(SLOW_MS).await;
+            if seq.try_get_value() == Some(my) && loading.get_untracked() {
+                slow.set(true);
+            }
+        });
+        leptos::task::spawn_local(async move {
+            perf_mark("list-request-start");
+            let result = api::get_json::<Page<Job>>(&url, signal.as_ref()).await;
+            // A newer request replaced this one (or the page is gone).
+            if seq.try_get_value() != Some(my) {
+                return;
+            }
+            perf_mark("list-response-decoded");
+            loading.set(false);
+            slow.set(false);
+            in_flight.set_value(None);
+            match result {
+                Ok(page) => {
+                    remember_choices(&app, &page);
+                    error.set(None);
+                    data.set(Some((q, page)));
+                    loaded_at.set(Some(now_ms()));
+                    request_animation_frame(|| perf_mark("list-rows-painted"));
+                }
+                Err(ApiError::Aborted) => {}
+                Err(e) => {
+                    // Rows that answer another query would mislead: keep them
+                    // only when this was a refresh of the same view.
+                    if data.with_untracked(|d| d.as_ref().is_some_and(|(dq, _)| *dq != q)) {
+                        data.set(None);
+                    }
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+
+    // Each new URL loads its page.
+    Effect::new(move |_| {
+        let q = query.get();
+        load(q);
+    });
+
+    // One ticker drives "updated N s ago" and auto-refresh: a refresh only
+    // starts when none is running, the tab is visible and it is not paused.
+    let refresh_ms = f64::from(app.refresh_seconds()) * 1000.0;
+    let ticker = set_interval_with_handle(
+        move || {
+            let now = now_ms();
+            clock_ms.set(now);
+            if refresh_ms <= 0.0
+                || paused.get_untracked()
+                || loading.get_untracked()
+                || tab_hidden()
+            {
+                return;
+            }
+            if let Some(at) = loaded_at.get_untracked() {
+                if now - at >= refresh_ms {
+                    load(query.get_untracked());
+                }
+            }
+        },
+        std::time::Duration::from_secs(1),
+    )
+    .ok();
+    on_cleanup(move || {
+        if let Some(t) = ticker {
+            t.clear();
+        }
+        if let Some(c) = in_flight.try_update_value(Option::take).flatten() {
+            c.abort();
+        }
+    });
+
+    let rows = Memo::new(move |_| {
+        data.with(|d| {
+            d.as_ref()
+                .map(|(_, p)| p.results.clone())
+                .unwrap_or_default()
+        })
+    });
+    let count = Signal::derive(move || data.with(|d| d.as_ref().map(|(_, p)| p.count)));
+    let page_no = Signal::derive(move || query.with(|q| q.page));
+    let page_size = Signal::derive(move || query.with(|q| q.page_size));
+    let effective_order = Memo::new(move |_| query.with(|q| kind.effective_order(q)));
+
+    let on_sort = move |field: &'static str, additive: bool| {
+        let mut q = query.get_untracked();
+        q.order = toggle_sort(&q.order, field, additive);
+        go.run(q.first_page());
+    };
+
+    let retry = Callback::new(move |_| load(query.get_untracked()));
+    let is_bad_page = move || {
+        error.with(|e| matches!(e, Some(ApiError::Http { status: 404, .. })))
+            && query.with(|q| q.page > 1)
+    };
+
+    let updated_text = move || match loaded_at.get() {
+        None => String::new(),
+        Some(at) => {
+            let secs = ((clock_ms.get() - at) / 1000.0).max(0.0) as i64;
+            format!("Updated {} ago", format_duration_secs(secs))
+        }
+    };
+
+    let cols = Col::for_kind(kind);
+    let headers = cols
+        .iter()
+        .map(|&col| {
+            let label = col.label();
+            match col.sort_field() {
+                None => view! { <th scope="col">{label}</th> }.into_any(),
+                Some(field) => {
+                    let state = move || effective_order.with(|o| sort_state(o, field));
+                    view! {
+                        <th scope="col" aria-sort=move || effective_order.with(|o| aria_sort(o, field))>
+                            <button type="button" class="sort"
+                                title="Click to sort; shift-click to add a further sort"
+                                on:click=move |ev| on_sort(field, ev.shift_key())>
+                                {label}
+                                <span class="sort-ind" aria-hidden="true">
+                                    {move || match state() {
+                                        None => String::new(),
+                                        Some((rank, desc)) => {
+                                            let arrow = if desc { "▼" } else { "▲" };
+                                            if effective_order.with(|o| o.len()) > 1 { format!("{arrow}{rank}") } else { arrow.to_string() }
+                                        }
+                                    }}
+                                </span>
+                            </button>
+                        </th>
+                    }
+                    .into_any()
+                }
+            }
+        })
+        .collect_view();
+
+    let noun = match kind {
+        ListKind::Updates => "updates",
+        _ => "jobs",
+    };
+
+    view! {
+        <section class="page list-page">
+            <div class="page-head">
+                <h1>{kind.title()}</h1>
+                <div class="refresh" aria-live="off">
+                    <span class="muted small updated">{updated_text}</span>
+                    {(refresh_ms > 0.0).then(|| view! {
+                        <button type="button" class="btn btn-small" on:click=move |_| paused.update(|p| *p = !*p)
+                            aria-pressed=move || paused.get().to_string()>
+                            {move || if paused.get() { "Resume auto-refresh" } else { "Pause auto-refresh" }}
+                        </button>
+                    })}
+                    <button type="button" class="btn btn-small" on:click=move |_| load(query.get_untracked())>"Refresh now"</button>
+                </div>
+            </div>
+            <Show when=move || !url_errors.with(Vec::is_empty)>
+                <div class="notice" role="status">
+                    <p>"Parts of this address were not understood and were ignored:"</p>
+                    <ul>
+                        {move || url_errors.get().into_iter().map(|e| view! { <li><code>{format!("{}={}", e.param, e.value)}</code>": "{e.to_string()}</li> }).collect_view()}
+                    </ul>
+                    <button type="button" class="btn btn-small" on:click=move |_| go.run(query.get_untracked())>"Fix the address"</button>
+                </div>
+            </Show>
+            <FilterBar kind query=query on_change=go />
+            <ErrorAlert error=error on_retry=retry>
+                <Show when=is_bad_page>
+                    <button type="button" class="btn" on:click=move |_| {
+                        let q = query.get_untracked();
+                        go.run(q.first_page());
+                    }>"Go to page 1"</button>
+                </Show>
+            </ErrorAlert>
+            <div class="progress" role="status" aria-live="polite">
+                <Show when=move || loading.get()>
+                    <div class="progress-bar" aria-hidden="true"></div>
+                </Show>
+                <Show when=move || slow.get()>
+                    <span class="small">"Loading… the server is taking a while."</span>
+                </Show>
+            </div>
+            <Pager page=page_no page_size count rows_on_page=Signal::derive(move || rows.with(Vec::len))
+                on_page=Callback::new(move |n: u32| { let mut q = query.get_untracked(); q.page = n.max(1); go.run(q); })
+                on_page_size=Callback::new(move |n: u32| { let mut q = query.get_untracked(); q.page_size = n; go.run(q.first_page()); })
+                noun />
+            <div class="table-wrap" class:stale=move || loading.get() aria-busy=move || loading.get().to_string()>
+                <table class="jobs" aria-label=kind.title()>
+                    <thead><tr>{headers}</tr></thead>
+                    <tbody>
+                        <For
+                            each=move || rows.get()
+                            key=|j: &Job| (j.id, j.last_modified)
+                            children=move |job: Job| view! { <JobRow job kind /> }
+                        />
+                    </tbody>
+                </table>
+            </div>
+            <Show when=move || count.get() == Some(0) && error.with(Option::is_none)>
+                <div class="empty">
+                    <p>{format!("No {noun} match this view.")}</p>
+                    <Show when=move || query.with(JobsQuery::has_filters)>
+                        <button type="button" class="btn" on:click=move |_| go.run(query.get_untracked().without_filters())>
+                            "Clear filters"
+                        </button>
+                    </Show>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+fn request_animation_frame(f: impl FnOnce() + 'static) {
+    let cb = wasm_bindgen::closure::Closure::once_into_js(f);
+    if let Some(w) = web_sys::window() {
+        let _ = w.request_animation_frame(cb.unchecked_ref());
+    }
+}
+
+/// Adds the job type names and categories of a page to the filter
+/// suggestions: choices come from the data, not from a list we invent.
+fn remember_choices(app: &AppCtx, page: &Page<Job>) {
+    let mut names = Vec::new();
+    let mut cats = Vec::new();
+    for j in &page.results {
+        if let Some(t) = &j.job_type {
+            if let Some(n) = &t.name {
+                names.push(n.clone());
+            }
+            if let Some(c) = &t.category {
+                cats.push(c.clone());
+            }
+        }
+    }
+    let new_name = app
+        .seen_type_names
+        .with_untracked(|s| names.iter().any(|n| !s.contains(n)));
+    if new_name {
+        app.seen_type_names.update(|s| s.extend(names));
+    }
+    let new_cat = app
+        .seen_categories
+        .with_untracked(|s| cats.iter().any(|c| !s.contains(c)));
+    if new_cat {
+        app.seen_categories.update(|s| s.extend(cats));
+    }
+}
+
+/// Running time so far or total run time.
+fn run_duration(
+    started: Option<Timestamp>,
+    ended: Option<Timestamp>,
+    status: Option<&JobStatus>,
+    now: chrono::DateTime<Utc>,
+) -> Option<(String, bool)> {
+    let s = started?.0;
+    match ended {
+        Some(e) => Some((format_duration_secs((e.0 - s).num_seconds()), false)),
+        None if matches!(status, Some(JobStatus::Running)) => {
+            Some((format_duration_secs((now - s).num_seconds()), true))
+        }
+        None => None,
+    }
+}
+
+#[component]
+fn JobRow(job: Job, kind: ListKind) -> impl IntoView {
+    let app = use_app();
+    let cols = Col::for_kind(kind);
+    let href = format!("/jobs/{}", job.id);
+    let job = StoredValue::new(job);
+    let cells = cols
+        .iter()
+        .map(|&col| {
+            job.with_value(|j| match col {
+                Col::Id => view! { <td class="num"><a href=href.clone()>{j.id}</a></td> }.into_any(),
+                Col::JobType => {
+                    let t = j.job_type.clone().unwrap_or_default();
+                    let version = t.version.clone().unwrap_or_default();
+                    let name = j.job_type_name();
+                    let title = t.name.clone().map(|n| format!("{n} {version}")).unwrap_or_default();
+                    view! {
+                        <td class="jobtype" title=title>
+                            <span class="jt-name">{name}</span>
+                            " "
+                            <span class="muted small">{version}</span>
+                        </td>
+                    }
+                    .into_any()
+                }
+                Col::Status => view! { <td><StatusBadge status=j.status.clone() /></td> }.into_any(),
+                Col::Priority => view! { <td class="num">{j.priority.map(|p| p.to_string()).unwrap_or_default()}</td> }.into_any(),
+                Col::Created => view! { <td><RelTime at=j.created /></td> }.into_any(),
+                Col::LastModified => view! { <td><RelTime at=j.last_modified /></td> }.into_any(),
+                Col::LastStatusChange => view! { <td><RelTime at=j.last_status_change /></td> }.into_any(),
+                Col::Duration => {
+                    let (started, ended, status) = (j.started, j.ended, j.status.clone());
+                    view! {
+                        <td class="num">
+                            {move || match run_duration(started, ended, status.as_ref(), app.now.get()) {
+                                None => view! { <span class="muted">"—"</span> }.into_any(),
+                                Some((d, true)) => view! { <span title="Running so far">{d}" …"</span> }.into_any(),
+                                Some((d, false)) => view! { <span>{d}</span> }.into_any(),
+                            }}
+                        </td>
+                    }
+                    .into_any()
+                }
+                Col::Tries => {
+                    let text = match (j.num_exes, j.max_tries) {
+                        (Some(n), Some(m)) => format!("{n} / {m}"),
+                        (Some(n), None) => n.to_string(),
+                        _ => String::new(),
+                    };
+                    view! { <td class="num">{text}</td> }.into_any()
+                }
+                Col::Error => match &j.error {
+                    Some(e) if j.status.as_ref().is_none_or(|s| *s == JobStatus::Failed) => {
+                        let title = e.title.clone().or_else(|| e.name.clone()).unwrap_or_default();
+                        view! {
+                            <td class="error-cell">
+                                {e.category.clone().map(|c| view! { <ErrorCategoryBadge category=c /> })}
+                                " "
+                                <span class="err-title">{title}</span>
+                            </td>
+                        }
+                        .into_any()
+                    }
+                    _ => view! { <td></td> }.into_any(),
+                },
+                Col::InputFiles => {
+                    let files = j.input_files.clone().unwrap_or_default();
+                    let n = files.len();
+                    let shown: Vec<_> = files.into_iter().take(3).collect();
+                    view! {
+                        <td class="files">
+                            {shown.into_iter().map(|f| {
+                                let name = f.file_name.clone().unwrap_or_else(|| format!("file {}", f.id));
+                                let size = f.file_size.map(human_bytes).unwrap_or_default();
+                                view! { <div class="file"><span class="fname">{name}</span>" "<span class="muted small">{size}</span></div> }
+                            }).collect_view()}
+                            {(n > 3).then(|| view! { <div class="muted small">{format!("+{} more", n - 3)}</div> })}
+                            {(n == 0).then(|| view! { <span class="muted">"none"</span> })}
+                        </td>
+                    }
+                    .into_any()
+                }
+                Col::ExeStatus => {
+                    let s = j.latest_job_exe.as_ref().and_then(|e| e.status.clone());
+                    match j.latest_job_exe.as_ref() {
+                        Some(e) => view! { <td><StatusBadge status=s /><span class="muted small">{format!(" #{}", e.id)}</span></td> }.into_any(),
+                        None => view! { <td class="muted">"none"</td> }.into_any(),
+                    }
+                }
+                Col::Node => {
+                    let node = j.latest_job_exe.as_ref().and_then(|e| e.node.clone()).or_else(|| j.node.clone());
+                    let text = node.map(|n| n.hostname.unwrap_or_else(|| format!("node {}", n.id))).unwrap_or_default();
+                    view! { <td>{text}</td> }.into_any()
+                }
+                Col::ExitCode => {
+                    let e = j.latest_job_exe.as_ref();
+                    let code = e.and_then(|e| e.job_exit_code.or(e.post_exit_code).or(e.pre_exit_code));
+                    let text = code.map(|c| c.to_string()).unwrap_or_default();
+                    let class = if code.is_some_and(|c| c != 0) { "num exit-bad" } else { "num" };
+                    view! { <td class=class>{text}</td> }.into_any()
+                }
+                Col::RunTime => {
+                    let e = j.latest_job_exe.as_ref();
+                    let (started, ended, status) = (e.and_then(|e| e.started), e.and_then(|e| e.ended), e.and_then(|e| e.status.clone()));
+                    view! {
+                        <td class="num">
+                            {move || run_duration(started, ended, status.as_ref(), app.now.get()).map(|(d, _)| d).unwrap_or_default()}
+                        </td>
+                    }
+                    .into_any()
+                }
+            })
+        })
+        .collect_view();
+    view! { <tr>{cells}</tr> }
+}
