@@ -17,6 +17,9 @@ pub struct AppCtx {
     pub now: RwSignal<DateTime<Utc>>,
     pub seen_type_names: RwSignal<BTreeSet<String>>,
     pub seen_categories: RwSignal<BTreeSet<String>>,
+    /// The list view the user last looked at (with its filters), for the
+    /// detail page's way back.
+    pub last_list: RwSignal<Option<String>>,
 }
 
 impl AppCtx {
@@ -27,6 +30,7 @@ impl AppCtx {
             now: RwSignal::new(Utc::now()),
             seen_type_names: RwSignal::new(BTreeSet::new()),
             seen_categories: RwSignal::new(BTreeSet::new()),
+            last_list: RwSignal::new(None),
         }
     }
 

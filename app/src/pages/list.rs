@@ -213,9 +213,10 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
         });
     };
 
-    // Each new URL loads its page.
+    // Each new URL loads its page, and becomes the detail page's way back.
     Effect::new(move |_| {
         let q = query.get();
+        app.last_list.set(Some(kind.href(&q)));
         load(q);
     });
 

@@ -1,0 +1,59 @@
+//! What to tell an operator when a cancel fails, in the server's words where
+//! it gave any. Every variant a real Scale produces is covered: JSON 400,
+//! 404 and 409, the HTML 500 of Scale up to 5.1 for a finished job, the 403
+//! of a Django session without its CSRF token, and no answer at all.
+
+use crate::api::ApiError;
+
+pub fn cancel_failure_message(e: &ApiError) -> String {
+    match e {
+        ApiError::Network(_) => {
+            "The cancel request did not reach the server, so nothing was changed. Check the connection and try again.".to_string()
+        }
+        _ if e.is_csrf() => format!(
+            "Scale refused the request because this browser's Scale session needs its CSRF token ({}). Reload the page, or log in to Scale again, then retry.",
+            e.detail()
+        ),
+        ApiError::Http { status: 403, .. } => format!("You are not allowed to cancel this job: {}", e.detail()),
+        ApiError::Http { status: 404, .. } => format!("The server does not know this job: {}", e.detail()),
+        ApiError::Http { status: 409, .. } => format!("The job could not be canceled: {}", e.detail()),
+        ApiError::Http { status: 400, .. } => format!("The server rejected the cancel request: {}", e.detail()),
+        ApiError::Http { status: s @ 500..=599, .. } => format!(
+            "The job could not be canceled: the server failed (HTTP {s}: {}). Older Scale versions answer this way when the job has already finished; its current status is shown below.",
+            e.detail()
+        ),
+        ApiError::Http { status, .. } => format!("The job could not be canceled (HTTP {status}): {}", e.detail()),
+        ApiError::Decode(m) => format!(
+            "The server answered the cancel request in a form that could not be read ({m}). The job's current status is shown below."
+        ),
+        ApiError::Aborted => "The cancel request was interrupted.".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::interpret;
+    use scale_jobs_shared::JobDetails;
+
+    fn fail(status: u16, body: &str) -> String {
+        cancel_failure_message(&interpret::<JobDetails>(status, body).unwrap_err())
+    }
+
+    #[test]
+    fn each_refusal_is_explained() {
+        let m = fail(409, r#"{"detail":"Job 62 is COMPLETED and cannot be canceled"}"#);
+        assert!(m.contains("Job 62 is COMPLETED"), "{m}");
+        let m = fail(500, "<h1>Server Error (500)</h1>");
+        assert!(m.contains("Server Error (500)") && m.contains("already finished"), "{m}");
+        assert!(!m.contains('<'));
+        let m = fail(403, r#"{"detail":"CSRF Failed: CSRF token missing or incorrect."}"#);
+        assert!(m.contains("CSRF token"), "{m}");
+        let m = fail(404, r#"{"detail":"Not found."}"#);
+        assert!(m.contains("Not found."), "{m}");
+        let m = fail(400, r#"{"detail":"Invalid or read-only status. Allowed values: CANCELED"}"#);
+        assert!(m.contains("Allowed values"), "{m}");
+        let m = cancel_failure_message(&ApiError::Network("Failed to fetch".into()));
+        assert!(m.contains("nothing was changed"), "{m}");
+    }
+}
