@@ -235,7 +235,6 @@ pub fn csrf_token_from(cookies: &str) -> Option<String> {
     })
 }
 
-#[cfg(target_arch = "wasm32")]
 mod net {
     use super::*;
     use gloo_net::http::{Request, RequestBuilder};
@@ -334,7 +333,6 @@ mod net {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
 pub use net::*;
 
 #[cfg(test)]

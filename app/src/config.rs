@@ -37,7 +37,6 @@ impl Config {
 
 /// Loads `config.json`: absent (404) means defaults; unreadable means
 /// defaults plus a warning the page shows.
-#[cfg(target_arch = "wasm32")]
 pub async fn load() -> (Config, Option<String>) {
     let url = config_url();
     match gloo_net::http::Request::get(&url).send().await {
@@ -71,7 +70,6 @@ pub async fn load() -> (Config, Option<String>) {
 /// `config.json` beside `index.html`: relative to a `<base href>` when the
 /// page has one (the console deployed under a prefix), else at the root,
 /// since the page's own URL may be a deep route like `/jobs/42`.
-#[cfg(target_arch = "wasm32")]
 fn config_url() -> String {
     let doc = web_sys::window().and_then(|w| w.document());
     let has_base = doc

@@ -20,7 +20,6 @@ use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::path;
 
 /// Installs the panic hook, reads the configuration and mounts the app.
-#[cfg(target_arch = "wasm32")]
 pub fn start() {
     console_error_panic_hook::set_once();
     leptos::task::spawn_local(async {
@@ -30,9 +29,6 @@ pub fn start() {
         );
     });
 }
-
-#[cfg(not(target_arch = "wasm32"))]
-pub fn start() {}
 
 #[component]
 pub fn App(config: Config, config_warning: Option<String>) -> impl IntoView {

@@ -42,16 +42,28 @@ mod tests {
 
     #[test]
     fn each_refusal_is_explained() {
-        let m = fail(409, r#"{"detail":"Job 62 is COMPLETED and cannot be canceled"}"#);
+        let m = fail(
+            409,
+            r#"{"detail":"Job 62 is COMPLETED and cannot be canceled"}"#,
+        );
         assert!(m.contains("Job 62 is COMPLETED"), "{m}");
         let m = fail(500, "<h1>Server Error (500)</h1>");
-        assert!(m.contains("Server Error (500)") && m.contains("already finished"), "{m}");
+        assert!(
+            m.contains("Server Error (500)") && m.contains("already finished"),
+            "{m}"
+        );
         assert!(!m.contains('<'));
-        let m = fail(403, r#"{"detail":"CSRF Failed: CSRF token missing or incorrect."}"#);
+        let m = fail(
+            403,
+            r#"{"detail":"CSRF Failed: CSRF token missing or incorrect."}"#,
+        );
         assert!(m.contains("CSRF token"), "{m}");
         let m = fail(404, r#"{"detail":"Not found."}"#);
         assert!(m.contains("Not found."), "{m}");
-        let m = fail(400, r#"{"detail":"Invalid or read-only status. Allowed values: CANCELED"}"#);
+        let m = fail(
+            400,
+            r#"{"detail":"Invalid or read-only status. Allowed values: CANCELED"}"#,
+        );
         assert!(m.contains("Allowed values"), "{m}");
         let m = cancel_failure_message(&ApiError::Network("Failed to fetch".into()));
         assert!(m.contains("nothing was changed"), "{m}");

@@ -28,7 +28,10 @@ mod tests {
 
     #[test]
     fn only_http_and_https() {
-        assert_eq!(safe_href("https://data.example.com/a.tif"), Some("https://data.example.com/a.tif"));
+        assert_eq!(
+            safe_href("https://data.example.com/a.tif"),
+            Some("https://data.example.com/a.tif")
+        );
         assert_eq!(safe_href("HTTP://x.example/a"), Some("HTTP://x.example/a"));
         for bad in [
             "javascript:alert(1)",

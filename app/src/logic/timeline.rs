@@ -33,6 +33,9 @@ pub struct Timeline {
     pub lanes: Vec<Lane>,
 }
 
+/// A segment before layout: label, kind, start, end (`None`: still going).
+type RawSeg = (String, &'static str, DateTime<Utc>, Option<DateTime<Utc>>);
+
 fn ts(t: Option<Timestamp>) -> Option<DateTime<Utc>> {
     t.map(|t| t.0)
 }
@@ -41,7 +44,7 @@ fn ts(t: Option<Timestamp>) -> Option<DateTime<Utc>> {
 pub fn build(d: &JobDetails, now: DateTime<Utc>) -> Option<Timeline> {
     let j = &d.job;
     let running = j.status.as_ref().is_some_and(|s| !s.is_final());
-    let mut raw: Vec<(String, Vec<(String, &'static str, DateTime<Utc>, Option<DateTime<Utc>>)>)> = Vec::new();
+    let mut raw: Vec<(String, Vec<RawSeg>)> = Vec::new();
 
     // The job lane: each phase ends where the next begins.
     let points = [
@@ -54,7 +57,11 @@ pub fn build(d: &JobDetails, now: DateTime<Utc>) -> Option<Timeline> {
         if let Some(s) = start {
             // An unfinished phase runs to now only while the job is live;
             // a finished job's open phase ends at its end or last change.
-            let end = end.or(if running { None } else { ts(j.ended).or(ts(j.last_status_change)) });
+            let end = end.or(if running {
+                None
+            } else {
+                ts(j.ended).or(ts(j.last_status_change))
+            });
             job_lane.push((label.to_string(), kind, s, end));
         }
     }
@@ -70,7 +77,12 @@ pub fn build(d: &JobDetails, now: DateTime<Utc>) -> Option<Timeline> {
         for (label, kind, s, end) in [
             ("Pre phase", "pre", ts(e.pre_started), ts(e.pre_completed)),
             ("Job phase", "job", ts(e.job_started), ts(e.job_completed)),
-            ("Post phase", "post", ts(e.post_started), ts(e.post_completed)),
+            (
+                "Post phase",
+                "post",
+                ts(e.post_started),
+                ts(e.post_completed),
+            ),
         ] {
             if let Some(s) = s {
                 let end = end.or(if live { None } else { ts(e.ended) });
@@ -90,7 +102,10 @@ pub fn build(d: &JobDetails, now: DateTime<Utc>) -> Option<Timeline> {
     if raw.is_empty() {
         return None;
     }
-    let all = raw.iter().flat_map(|(_, s)| s.iter().flat_map(|(_, _, a, b)| [Some(*a), *b])).flatten();
+    let all = raw
+        .iter()
+        .flat_map(|(_, s)| s.iter().flat_map(|(_, _, a, b)| [Some(*a), *b]))
+        .flatten();
     let start = all.clone().min()?;
     let mut end = all.max()?;
     let any_open = raw.iter().any(|(_, s)| s.iter().any(|x| x.3.is_none()));
@@ -111,7 +126,15 @@ pub fn build(d: &JobDetails, now: DateTime<Utc>) -> Option<Timeline> {
                     };
                     let x = (s - start).num_milliseconds() as f64 / span;
                     let w = (e - s).num_milliseconds() as f64 / span;
-                    Segment { label, kind, start: s, end: e, open, x: x.clamp(0.0, 1.0), w: w.clamp(0.0, 1.0) }
+                    Segment {
+                        label,
+                        kind,
+                        start: s,
+                        end: e,
+                        open,
+                        x: x.clamp(0.0, 1.0),
+                        w: w.clamp(0.0, 1.0),
+                    }
                 })
                 .collect(),
         })
@@ -145,7 +168,10 @@ mod tests {
         assert_eq!(tl.end, t("2026-11-26T09:10:00Z"));
         assert_eq!(tl.lanes.len(), 2);
         let job = &tl.lanes[0];
-        assert_eq!(job.segments.iter().map(|s| s.kind).collect::<Vec<_>>(), ["created", "queued", "running"]);
+        assert_eq!(
+            job.segments.iter().map(|s| s.kind).collect::<Vec<_>>(),
+            ["created", "queued", "running"]
+        );
         assert!((job.segments[2].x - 0.2).abs() < 1e-9);
         assert!((job.segments[2].w - 0.8).abs() < 1e-9);
         let exe = &tl.lanes[1];

@@ -27,7 +27,10 @@ fn now_ms() -> f64 {
 }
 
 fn tab_hidden() -> bool {
-    web_sys::window().and_then(|w| w.document()).map(|d| d.hidden()).unwrap_or(false)
+    web_sys::window()
+        .and_then(|w| w.document())
+        .map(|d| d.hidden())
+        .unwrap_or(false)
 }
 
 #[component]
@@ -61,7 +64,8 @@ fn JobView(id: i64) -> impl IntoView {
     let loading = RwSignal::new(false);
     let loaded_at: RwSignal<Option<f64>> = RwSignal::new(None);
     let seq = StoredValue::new(0u64);
-    let in_flight: StoredValue<Option<web_sys::AbortController>, LocalStorage> = StoredValue::new_local(None);
+    let in_flight: StoredValue<Option<web_sys::AbortController>, LocalStorage> =
+        StoredValue::new_local(None);
     // Lives as long as the page, so a cancel's outcome survives re-reads.
     let cancel = CancelState {
         outcome: RwSignal::new(None),
@@ -101,7 +105,12 @@ fn JobView(id: i64) -> impl IntoView {
     };
     load();
 
-    let is_live = move || data.with(|d| d.as_ref().is_some_and(|d| d.job.status.as_ref().is_none_or(|s| !s.is_final())));
+    let is_live = move || {
+        data.with(|d| {
+            d.as_ref()
+                .is_some_and(|d| d.job.status.as_ref().is_none_or(|s| !s.is_final()))
+        })
+    };
     let ticker = set_interval_with_handle(
         move || {
             // No re-read while the operator decides or a cancel is in
@@ -110,7 +119,10 @@ fn JobView(id: i64) -> impl IntoView {
             if !is_live() || loading.get_untracked() || tab_hidden() || deciding {
                 return;
             }
-            if loaded_at.get_untracked().is_some_and(|at| now_ms() - at >= LIVE_REFRESH_MS) {
+            if loaded_at
+                .get_untracked()
+                .is_some_and(|at| now_ms() - at >= LIVE_REFRESH_MS)
+            {
                 load();
             }
         },
@@ -133,7 +145,11 @@ fn JobView(id: i64) -> impl IntoView {
         data.with(|d| match d {
             Some(d) => {
                 let t = d.job.job_type.clone().unwrap_or_default();
-                let version = t.version.clone().map(|v| format!(" {v}")).unwrap_or_default();
+                let version = t
+                    .version
+                    .clone()
+                    .map(|v| format!(" {v}"))
+                    .unwrap_or_default();
                 format!("Job {id} · {}{version}", d.job.job_type_name())
             }
             None if not_found() => format!("Job {id} not found"),
@@ -163,14 +179,23 @@ fn JobView(id: i64) -> impl IntoView {
 }
 
 #[component]
-fn JobBody(details: JobDetails, on_reload: Callback<()>, data: RwSignal<Option<JobDetails>>) -> impl IntoView {
+fn JobBody(
+    details: JobDetails,
+    on_reload: Callback<()>,
+    data: RwSignal<Option<JobDetails>>,
+) -> impl IntoView {
     let app = use_app();
     let d = details;
     let j = d.job.clone();
     let status = j.status.clone();
     let since = j.last_status_change.or(j.last_modified);
     let in_status_for = move || {
-        since.map(|t| format!("for {}", format_duration_secs((app.now.get() - t.0).num_seconds())))
+        since.map(|t| {
+            format!(
+                "for {}",
+                format_duration_secs((app.now.get() - t.0).num_seconds())
+            )
+        })
     };
     let timeline = timeline::build(&d, app.now.get_untracked());
     let cancelable = status.as_ref().is_some_and(|s| s.is_cancelable());
@@ -216,7 +241,12 @@ fn merged_inputs(d: &JobDetails) -> Vec<JobIo> {
         .job_type_rev
         .as_ref()
         .and_then(|r| r.interface.as_ref())
-        .map(|i| i.input_data.iter().map(|x| (x.name.clone(), x.kind.clone().unwrap_or_default())).collect())
+        .map(|i| {
+            i.input_data
+                .iter()
+                .map(|x| (x.name.clone(), x.kind.clone().unwrap_or_default()))
+                .collect()
+        })
         .unwrap_or_default();
     merge(declared, &d.inputs)
 }
@@ -227,7 +257,12 @@ fn merged_outputs(d: &JobDetails) -> Vec<JobIo> {
         .job_type_rev
         .as_ref()
         .and_then(|r| r.interface.as_ref())
-        .map(|i| i.output_data.iter().map(|x| (x.name.clone(), x.kind.clone().unwrap_or_default())).collect())
+        .map(|i| {
+            i.output_data
+                .iter()
+                .map(|x| (x.name.clone(), x.kind.clone().unwrap_or_default()))
+                .collect()
+        })
         .unwrap_or_default();
     merge(declared, &d.outputs)
 }
@@ -236,7 +271,15 @@ fn merge(declared: Vec<(String, String)>, actual: &[JobIo]) -> Vec<JobIo> {
     let mut out: Vec<JobIo> = declared
         .into_iter()
         .map(|(name, kind)| {
-            actual.iter().find(|a| a.name == name).cloned().unwrap_or(JobIo { name, kind, value: IoValue::Unset })
+            actual
+                .iter()
+                .find(|a| a.name == name)
+                .cloned()
+                .unwrap_or(JobIo {
+                    name,
+                    kind,
+                    value: IoValue::Unset,
+                })
         })
         .collect();
     for a in actual {
@@ -281,7 +324,11 @@ fn Overview(job: Job) -> impl IntoView {
             Some(false) => s.push("not operational"),
             None => {}
         }
-        if s.is_empty() { "—".to_string() } else { s.join(", ") }
+        if s.is_empty() {
+            "—".to_string()
+        } else {
+            s.join(", ")
+        }
     };
     let event = j.event.clone();
     view! {
@@ -358,8 +405,18 @@ fn TimelineView(timeline: Timeline) -> impl IntoView {
                 .segments
                 .iter()
                 .map(|s| {
-                    let end = if s.open { "still going".to_string() } else { fmt(s.end) };
-                    format!("{}: {} to {} ({})", s.label, fmt(s.start), end, format_duration_secs((s.end - s.start).num_seconds()))
+                    let end = if s.open {
+                        "still going".to_string()
+                    } else {
+                        fmt(s.end)
+                    };
+                    format!(
+                        "{}: {} to {} ({})",
+                        s.label,
+                        fmt(s.start),
+                        end,
+                        format_duration_secs((s.end - s.start).num_seconds())
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
@@ -410,7 +467,12 @@ fn TimelineView(timeline: Timeline) -> impl IntoView {
 }
 
 #[component]
-fn IoSection(title: &'static str, id: &'static str, ios: Vec<JobIo>, outputs: bool) -> impl IntoView {
+fn IoSection(
+    title: &'static str,
+    id: &'static str,
+    ios: Vec<JobIo>,
+    outputs: bool,
+) -> impl IntoView {
     let empty = ios.is_empty();
     view! {
         <section class="panel" aria-labelledby=id>
@@ -460,7 +522,10 @@ fn IoValueView(value: IoValue, outputs: bool) -> impl IntoView {
 
 #[component]
 fn FileView(file: ScaleFile, outputs: bool) -> impl IntoView {
-    let name = file.file_name.clone().unwrap_or_else(|| format!("File {}", file.id));
+    let name = file
+        .file_name
+        .clone()
+        .unwrap_or_else(|| format!("File {}", file.id));
     let link = file.url.as_deref().and_then(safe_href).map(str::to_string);
     let mut facts: Vec<String> = Vec::new();
     if let Some(m) = &file.media_type {
@@ -469,7 +534,11 @@ fn FileView(file: ScaleFile, outputs: bool) -> impl IntoView {
     if let Some(s) = file.file_size {
         facts.push(human_bytes(s));
     }
-    if let Some(w) = file.workspace.as_ref().and_then(|w| w.name.clone().or(w.title.clone())) {
+    if let Some(w) = file
+        .workspace
+        .as_ref()
+        .and_then(|w| w.name.clone().or(w.title.clone()))
+    {
         facts.push(format!("workspace {w}"));
     }
     if outputs {
@@ -512,7 +581,8 @@ fn Executions(exes: Vec<JobExecution>) -> impl IntoView {
         Some(0) => view! { <span>"0"</span> }.into_any(),
         Some(c) => view! { <span class="exit-bad">{c}</span> }.into_any(),
     };
-    let phase = |s: Option<scale_jobs_shared::Timestamp>, e: Option<scale_jobs_shared::Timestamp>| match (s, e) {
+    let phase = |s: Option<scale_jobs_shared::Timestamp>,
+                 e: Option<scale_jobs_shared::Timestamp>| match (s, e) {
         (Some(s), Some(e)) => format_duration_secs((e.0 - s.0).num_seconds()),
         (Some(_), None) => "running".to_string(),
         _ => "—".to_string(),
@@ -623,7 +693,9 @@ fn Supersession(job: Job) -> impl IntoView {
 #[component]
 fn JsonBlock(label: &'static str, value: Option<Value>) -> impl IntoView {
     match value {
-        None | Some(Value::Null) => view! { <p class="muted">{format!("{label}: none")}</p> }.into_any(),
+        None | Some(Value::Null) => {
+            view! { <p class="muted">{format!("{label}: none")}</p> }.into_any()
+        }
         Some(v) => {
             let text = serde_json::to_string_pretty(&v).unwrap_or_default();
             view! {
@@ -657,14 +729,22 @@ fn CancelOutcome() -> impl IntoView {
     let state = use_context::<CancelState>();
     move || {
         state.and_then(|s| s.outcome.get()).map(|o| match o {
-            Outcome::Done(m) => view! { <div class="alert alert-success" role="status">{m}</div> }.into_any(),
-            Outcome::Failed(m) => view! { <div class="alert alert-error" role="alert">{m}</div> }.into_any(),
+            Outcome::Done(m) => {
+                view! { <div class="alert alert-success" role="status">{m}</div> }.into_any()
+            }
+            Outcome::Failed(m) => {
+                view! { <div class="alert alert-error" role="alert">{m}</div> }.into_any()
+            }
         })
     }
 }
 
 #[component]
-fn CancelControl(job: Job, data: RwSignal<Option<JobDetails>>, on_reload: Callback<()>) -> impl IntoView {
+fn CancelControl(
+    job: Job,
+    data: RwSignal<Option<JobDetails>>,
+    on_reload: Callback<()>,
+) -> impl IntoView {
     let app = use_app();
     let state = expect_context::<CancelState>();
     let dialog: NodeRef<leptos::html::Dialog> = NodeRef::new();
@@ -673,9 +753,15 @@ fn CancelControl(job: Job, data: RwSignal<Option<JobDetails>>, on_reload: Callba
     let id = job.id;
     let type_name = {
         let t = job.job_type.clone().unwrap_or_default();
-        format!("{} {}", job.job_type_name(), t.version.unwrap_or_default()).trim().to_string()
+        format!("{} {}", job.job_type_name(), t.version.unwrap_or_default())
+            .trim()
+            .to_string()
     };
-    let status_label = job.status.as_ref().map(|s| s.label().to_lowercase()).unwrap_or_default();
+    let status_label = job
+        .status
+        .as_ref()
+        .map(|s| s.label().to_lowercase())
+        .unwrap_or_default();
 
     let open = move |_| {
         if let Some(d) = dialog.get() {
@@ -707,19 +793,30 @@ fn CancelControl(job: Job, data: RwSignal<Option<JobDetails>>, on_reload: Callba
                 Ok(d) => {
                     let shown = d.job.status.clone();
                     let msg = match shown {
-                        Some(scale_jobs_shared::JobStatus::Canceled) => format!("Job {id} was canceled."),
-                        Some(s) => format!("The server answered, but job {id} is {}. It was not canceled.", s.label()),
+                        Some(scale_jobs_shared::JobStatus::Canceled) => {
+                            format!("Job {id} was canceled.")
+                        }
+                        Some(s) => format!(
+                            "The server answered, but job {id} is {}. It was not canceled.",
+                            s.label()
+                        ),
                         None => format!("The server answered, but did not say job {id}'s status."),
                     };
                     let ok = d.job.status == Some(scale_jobs_shared::JobStatus::Canceled);
                     data.set(Some(d));
-                    state.outcome.set(Some(if ok { Outcome::Done(msg) } else { Outcome::Failed(msg) }));
+                    state.outcome.set(Some(if ok {
+                        Outcome::Done(msg)
+                    } else {
+                        Outcome::Failed(msg)
+                    }));
                     if !ok {
                         on_reload.run(());
                     }
                 }
                 Err(e) => {
-                    state.outcome.set(Some(Outcome::Failed(cancel_failure_message(&e))));
+                    state
+                        .outcome
+                        .set(Some(Outcome::Failed(cancel_failure_message(&e))));
                     on_reload.run(());
                 }
             }
