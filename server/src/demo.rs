@@ -1051,6 +1051,13 @@ impl Generator {
                     age += self.rng.range(2 * HOUR, 30 * HOUR);
                     s.age = age;
                 }
+                // Keep the whole chain within the two weeks.
+                let excess = out.first().map(|s| s.age).unwrap_or(0) - 14 * DAY;
+                if excess > 0 {
+                    for s in &mut out {
+                        s.age = (s.age - excess).max(MIN);
+                    }
+                }
                 out
             }
         }
