@@ -21,8 +21,9 @@ use leptos_router::path;
 
 /// Installs the panic hook, reads the configuration and mounts the app.
 pub fn start() {
-    console_error_panic_hook::set_once();
-    leptos::task::spawn_local(async {
+    install_panic_hook();
+    // Leptos' executor is set up by `mount`; this first task runs before it.
+    wasm_bindgen_futures::spawn_local(async {
         let (config, warning) = config::load().await;
         leptos::mount::mount_to_body(
             move || view! { <App config=config.clone() config_warning=warning.clone() /> },
@@ -67,4 +68,54 @@ pub fn App(config: Config, config_warning: Option<String>) -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// Should a panic ever happen, the page would go dead: log it as usual and
+/// put a visible banner with a reload button on the page instead.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        show_crash_banner();
+    }));
+}
+
+fn show_crash_banner() {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(body) = doc.body() else {
+        return;
+    };
+    if doc.get_element_by_id("crash-banner").is_some() {
+        return;
+    }
+    let Ok(banner) = doc.create_element("div") else {
+        return;
+    };
+    banner.set_id("crash-banner");
+    let _ = banner.set_attribute("role", "alert");
+    let _ = banner.set_attribute("class", "alert alert-error crash-banner");
+    // Built with text nodes only: nothing from the panic message is parsed
+    // as HTML.
+    if let Ok(p) = doc.create_element("p") {
+        p.set_text_content(Some(
+            "Something went wrong inside the console and this page stopped working. Reload to continue; your view is kept in the address.",
+        ));
+        let _ = banner.append_child(&p);
+    }
+    if let Ok(button) = doc.create_element("button") {
+        button.set_text_content(Some("Reload"));
+        let _ = button.set_attribute("class", "btn");
+        // A listener, not an inline `onclick`: the CSP forbids inline script.
+        let reload = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(|| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().reload();
+            }
+        });
+        use wasm_bindgen::JsCast;
+        let _ = button.add_event_listener_with_callback("click", reload.as_ref().unchecked_ref());
+        reload.forget();
+        let _ = banner.append_child(&button);
+    }
+    let _ = body.insert_before(&banner, body.first_child().as_ref());
 }
