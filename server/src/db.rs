@@ -169,27 +169,69 @@ CREATE TABLE IF NOT EXISTS job_exes (
 "#;
 
 /// Indexes, created after a bulk load (building them once is much faster
-/// than maintaining them row by row). SQLite appends the rowid (`id`) to
-/// every index, so `ORDER BY x, id` walks an index on `x` directly.
-pub const INDEXES: &str = r#"
-CREATE INDEX IF NOT EXISTS jobs_last_modified ON jobs (last_modified);
-CREATE INDEX IF NOT EXISTS jobs_last_status_change ON jobs (last_status_change);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, last_modified);
-CREATE INDEX IF NOT EXISTS jobs_superseded ON jobs (is_superseded, last_modified);
-CREATE INDEX IF NOT EXISTS jobs_job_type ON jobs (job_type_id, last_modified);
-CREATE INDEX IF NOT EXISTS jobs_jt_name ON jobs (jt_name, jt_version);
-CREATE INDEX IF NOT EXISTS jobs_jt_category ON jobs (jt_category, last_modified);
-CREATE INDEX IF NOT EXISTS jobs_jt_title ON jobs (jt_title);
-CREATE INDEX IF NOT EXISTS jobs_error_category ON jobs (error_category, last_modified);
-CREATE INDEX IF NOT EXISTS jobs_error_title ON jobs (error_title);
-CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created);
-CREATE INDEX IF NOT EXISTS jobs_queued ON jobs (queued);
-CREATE INDEX IF NOT EXISTS jobs_started ON jobs (started);
-CREATE INDEX IF NOT EXISTS jobs_ended ON jobs (ended);
-CREATE INDEX IF NOT EXISTS jobs_priority ON jobs (priority);
+/// than maintaining them row by row); see [`index_sql`].
+const FILTER_INDEXES: &str = r#"
+CREATE INDEX IF NOT EXISTS jobs_f_status ON jobs (status, last_modified);
+CREATE INDEX IF NOT EXISTS jobs_f_job_type ON jobs (job_type_id, last_modified);
+CREATE INDEX IF NOT EXISTS jobs_f_jt_name ON jobs (jt_name, last_modified);
+CREATE INDEX IF NOT EXISTS jobs_f_jt_category ON jobs (jt_category, last_modified);
+CREATE INDEX IF NOT EXISTS jobs_f_error_category ON jobs (error_category, last_modified);
 CREATE INDEX IF NOT EXISTS job_exes_job ON job_exes (job_id);
 CREATE INDEX IF NOT EXISTS recipe_jobs_recipe ON recipe_jobs (recipe_id);
 "#;
+
+/// Sort fields that also get an index over all rows (for
+/// `include_superseded=true`); the rest sort their matches in memory then.
+const ALL_ROWS_INDEXED: &[&str] = &[
+    sort_fields::LAST_MODIFIED,
+    sort_fields::LAST_STATUS_CHANGE,
+    sort_fields::CREATED,
+    sort_fields::STARTED,
+    sort_fields::ENDED,
+    sort_fields::STATUS,
+    sort_fields::PRIORITY,
+    sort_fields::JOB_TYPE_NAME,
+];
+
+/// The index key of a sort field: its column, with a leading `(col IS
+/// NULL)` for nullable columns so PostgreSQL's NULL placement can walk the
+/// index too, and the version after the name (they are sorted together).
+fn index_key(field: &str) -> Option<String> {
+    let (col, nullable) = sort_column(field)?;
+    let col = col.trim_start_matches("j.");
+    Some(match (field, nullable) {
+        (sort_fields::JOB_TYPE_NAME, _) => "jt_name, jt_version".to_string(),
+        (_, true) => format!("({col} IS NULL), {col}"),
+        (_, false) => col.to_string(),
+    })
+}
+
+/// Every index: for each sort field one over `(is_superseded, key)`, so
+/// the default list (superseded hidden) finds its page by walking one
+/// covering index whatever the order; SQLite appends the rowid (`id`) to
+/// every index, which makes the `id` tiebreaker free. Without these,
+/// SQLite prefers the `is_superseded` equality and sorts every row.
+pub fn index_sql() -> String {
+    let mut sql = String::from(FILTER_INDEXES);
+    for field in sort_fields::ALL {
+        if *field == sort_fields::ID || *field == sort_fields::IS_SUPERSEDED {
+            continue;
+        }
+        let Some(key) = index_key(field) else {
+            continue;
+        };
+        let name = field.replace("__", "_");
+        sql.push_str(&format!(
+            "CREATE INDEX IF NOT EXISTS jobs_v_{name} ON jobs (is_superseded, {key});\n"
+        ));
+        if ALL_ROWS_INDEXED.contains(field) {
+            sql.push_str(&format!(
+                "CREATE INDEX IF NOT EXISTS jobs_a_{name} ON jobs ({key});\n"
+            ));
+        }
+    }
+    sql
+}
 
 /// The fixed reference data, loaded once: rows only carry ids into it.
 #[derive(Debug, Default, Clone)]
@@ -440,7 +482,10 @@ pub fn sort_column(field: &str) -> Option<(&'static str, bool)> {
 
 /// `ORDER BY ...` for the requested orders (or `default` ascending when
 /// none), with `id` as the final tiebreaker so paging is stable. NULLs sort
-/// as in PostgreSQL (Scale's database): last ascending, first descending.
+/// as in PostgreSQL (Scale's database): last ascending, first descending,
+/// written as a leading `(col IS NULL)` term that matches the indexes. The
+/// tiebreaker follows the last term's direction so a descending order can
+/// walk its index backwards instead of sorting.
 pub fn order_sql(order: &[SortOrder], default: &str) -> String {
     let fallback = [SortOrder::asc(default)];
     let order = if order.is_empty() {
@@ -450,21 +495,21 @@ pub fn order_sql(order: &[SortOrder], default: &str) -> String {
     };
     let mut parts = Vec::new();
     let mut has_id = false;
+    let mut last_desc = false;
     for o in order {
         let Some((col, nullable)) = sort_column(&o.field) else {
             continue;
         };
         has_id |= col == "j.id";
-        let dir = match (o.descending, nullable) {
-            (false, false) => "ASC",
-            (true, false) => "DESC",
-            (false, true) => "ASC NULLS LAST",
-            (true, true) => "DESC NULLS FIRST",
-        };
+        let dir = if o.descending { "DESC" } else { "ASC" };
+        if nullable {
+            parts.push(format!("({col} IS NULL) {dir}"));
+        }
         parts.push(format!("{col} {dir}"));
+        last_desc = o.descending;
     }
     if !has_id {
-        parts.push("j.id ASC".into());
+        parts.push(if last_desc { "j.id DESC" } else { "j.id ASC" }.into());
     }
     format!(" ORDER BY {}", parts.join(", "))
 }
@@ -545,7 +590,7 @@ impl Db {
     /// Builds indexes and loads the catalog.
     pub fn finish_open(&mut self) -> Result<()> {
         let w = lock(&self.writer);
-        w.execute_batch(INDEXES)?;
+        w.execute_batch(&index_sql())?;
         w.execute_batch("ANALYZE")?;
         let catalog = Catalog::load(&w)?;
         drop(w);
@@ -778,16 +823,31 @@ pub fn list_jobs(
         ListKind::Updates => sort_fields::LAST_STATUS_CHANGE,
         _ => sort_fields::LAST_MODIFIED,
     };
+    // First the page's ids, from an index where possible (a narrow sort
+    // when not), then the rows for just those ids.
     let sql = format!(
-        "SELECT {JOB_COLUMNS}{JOB_FROM}{where_sql}{} LIMIT ? OFFSET ?",
+        "SELECT j.id FROM jobs j{where_sql}{} LIMIT ? OFFSET ?",
         order_sql(order, default_order)
     );
     params.push(SqlValue::Integer(i64::from(limit)));
     params.push(SqlValue::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(params_from_iter(params), JobRow::from_row)?
-        .collect::<Result<Vec<_>>>()?;
+    let page_ids: Vec<i64> = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(params), |r| r.get(0))?
+        .collect::<Result<_>>()?;
+    if page_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {JOB_COLUMNS}{JOB_FROM} WHERE j.id IN ({})",
+        in_marks(page_ids.len())
+    );
+    let mut by_id: HashMap<i64, JobRow> = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(&page_ids), JobRow::from_row)?
+        .map(|r| r.map(|row| (row.id, row)))
+        .collect::<Result<_>>()?;
+    let rows: Vec<JobRow> = page_ids.iter().filter_map(|id| by_id.remove(id)).collect();
     let mut jobs: Vec<Job> = rows.iter().map(|r| r.to_list_job(cat)).collect();
     let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
     match kind {
@@ -1353,7 +1413,7 @@ mod tests {
                 &[SortOrder::asc("job_type__name"), SortOrder::desc("ended")],
                 "last_modified"
             ),
-            " ORDER BY j.jt_name ASC, j.ended DESC NULLS FIRST, j.id ASC"
+            " ORDER BY j.jt_name ASC, (j.ended IS NULL) DESC, j.ended DESC, j.id DESC"
         );
         assert_eq!(
             order_sql(&[SortOrder::desc("id")], "x"),

@@ -541,8 +541,10 @@ fn assert_sorted(rows: &[Value], order: &[&str]) {
             None => (o.to_string(), false),
         })
         .collect();
+    // The server's tiebreaker: `id`, in the last term's direction.
     if !keys.iter().any(|k| k.0 == "id") {
-        keys.push(("id".into(), false));
+        let last_desc = keys.last().is_some_and(|k| k.1);
+        keys.push(("id".into(), last_desc));
     }
     for w in rows.windows(2) {
         let mut ord = Ordering::Equal;
