@@ -51,6 +51,10 @@ fn opt_ts(m: Option<Micros>) -> Option<Timestamp> {
     m.map(ts)
 }
 
+/// Bumped whenever [`SCHEMA`] changes, so an old database file is refused
+/// with a clear message instead of failing on its first query.
+pub const SCHEMA_VERSION: &str = "1";
+
 pub const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS job_types (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
@@ -600,6 +604,17 @@ impl Db {
 
     pub fn job_count(&self) -> Result<i64> {
         lock(&self.writer).query_row("SELECT COUNT(*) FROM jobs", [], |r| r.get(0))
+    }
+
+    /// The schema version a file was written with (`None` before any data).
+    pub fn schema_version(&self) -> Result<Option<String>> {
+        lock(&self.writer)
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
     }
 
     /// Runs `f` on a reader connection.

@@ -2037,8 +2037,13 @@ pub fn generate(
         written += g.write_group(&tx, target - written)?;
     }
     tx.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES ('seed', ?), ('generated_at', ?)",
-        params![seed.to_string(), Timestamp(now).to_scale_string()],
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('seed', ?), ('generated_at', ?), \
+         ('schema_version', ?)",
+        params![
+            seed.to_string(),
+            Timestamp(now).to_scale_string(),
+            db::SCHEMA_VERSION
+        ],
     )?;
     tx.commit()?;
     Ok(written as u64)

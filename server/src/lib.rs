@@ -133,6 +133,15 @@ fn open_db(args: &Args) -> Result<db::Db, String> {
     let mut db = db::Db::open(args.db.as_deref()).map_err(fail)?;
     let existing = db.job_count().map_err(fail)?;
     if existing > 0 {
+        let version = db.schema_version().map_err(fail)?;
+        if version.as_deref() != Some(db::SCHEMA_VERSION) {
+            return Err(format!(
+                "cannot use database {name}: it was written by another version of this server \
+                 (schema {}, expected {}); delete it to start afresh",
+                version.as_deref().unwrap_or("unknown"),
+                db::SCHEMA_VERSION
+            ));
+        }
         eprintln!("scale-jobs-server: using {existing} jobs already in {name}");
         db.finish_open().map_err(fail)?;
     } else {

@@ -74,6 +74,18 @@ fn bad_flags_busy_port_and_bad_paths_are_one_line_errors() {
     assert_ne!(code, 0);
     assert!(err.contains("cannot use database"), "{err}");
 
+    // A database file from something else is refused, not misread.
+    let foreign = dir.join("foreign.db");
+    {
+        let c = rusqlite::Connection::open(&foreign).unwrap();
+        c.execute_batch("CREATE TABLE jobs (id INTEGER PRIMARY KEY); INSERT INTO jobs VALUES (1);")
+            .unwrap();
+    }
+    let (code, err) = run_failing(&["--addr", "127.0.0.1:0", "--db", foreign.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("another version"), "{err}");
+
     let (code, err) = run_failing(&["--addr", "127.0.0.1:0", "--dist", "/nonexistent-dist"]);
     assert_ne!(code, 0);
     assert!(err.contains("--dist /nonexistent-dist"), "{err}");

@@ -173,10 +173,15 @@ impl Resp {
                 .starts_with("application/json"),
             "error body is not JSON: {self:?}"
         );
-        self.json()["detail"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no string detail: {}", self.text))
-            .to_string()
+        // Error bodies decode through the shared model too.
+        let body: scale_jobs_shared::ErrorBody = serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not an error body ({e}): {}", self.text));
+        assert!(
+            body.detail.is_string(),
+            "detail is not a string: {}",
+            self.text
+        );
+        body.message()
     }
 }
 
