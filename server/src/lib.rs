@@ -17,7 +17,6 @@ pub mod upstream;
 
 pub use args::Args;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -248,7 +247,3 @@ pub async fn run(args: Args) -> Result<(), String> {
     }
     result
 }
-
-/// Keeps `Body` in the public signature space for tests that build
-/// requests in-process.
-pub type ResponseBody = Body;
