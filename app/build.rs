@@ -4,9 +4,13 @@
 use std::path::PathBuf;
 
 fn main() {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+        .unwrap_or_else(|| manifest_dir.join("../target"));
     let out = target_dir.join("stylers.css");
     stylers::build(Some(out.to_string_lossy().into_owned()));
+    // stylers also creates `./target` (here app/target) whether or not it
+    // writes there; remove it again if it is empty.
+    let _ = std::fs::remove_dir(manifest_dir.join("target"));
 }

@@ -222,7 +222,7 @@ fn JobBody(
         {timeline.map(|t| view! { <TimelineView timeline=t /> })}
         <IoSection title="Inputs" id="inputs-h" ios=merged_inputs(&d) outputs=false />
         <IoSection title="Outputs" id="outputs-h" ios=merged_outputs(&d) outputs=true />
-        <Executions exes=d.job_exes.clone() />
+        <Executions exes=d.job_exes.clone() job_error=j.error.clone() />
         <Recipes details=d.clone() />
         <Supersession job=j.clone() />
         <section class="panel" aria-labelledby="raw-h">
@@ -516,7 +516,7 @@ fn IoValueView(value: IoValue, outputs: bool) -> impl IntoView {
             <ul class="files-list">{fs.into_iter().map(|f| view! { <li><FileView file=f outputs /></li> }).collect_view()}</ul>
         }
         .into_any(),
-        IoValue::Other(v) => view! { <pre class="json">{serde_json::to_string_pretty(&v).unwrap_or_default()}</pre> }.into_any(),
+        IoValue::Other(v) => view! { <pre class="json" tabindex="0">{serde_json::to_string_pretty(&v).unwrap_or_default()}</pre> }.into_any(),
     }
 }
 
@@ -572,8 +572,19 @@ fn FileView(file: ScaleFile, outputs: bool) -> impl IntoView {
 }
 
 #[component]
-fn Executions(exes: Vec<JobExecution>) -> impl IntoView {
+fn Executions(
+    exes: Vec<JobExecution>,
+    job_error: Option<scale_jobs_shared::JobError>,
+) -> impl IntoView {
     let mut exes = exes;
+    // Executions carry only `{id}` of their error; the job's own error is
+    // the full object, so name it when it is the same one.
+    let error_name = move |er: scale_jobs_shared::JobError| {
+        let full = job_error.clone().filter(|je| je.id == er.id).unwrap_or(er);
+        full.title
+            .or(full.name)
+            .unwrap_or_else(|| format!("Error {}", full.id))
+    };
     // Newest first, whatever order the server sent.
     exes.sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
     let code = |c: Option<i64>| match c {
@@ -611,7 +622,7 @@ fn Executions(exes: Vec<JobExecution>) -> impl IntoView {
                                     <td>{phase(e.job_started, e.job_completed)}</td>
                                     <td>{phase(e.post_started, e.post_completed)}</td>
                                     <td>{code(e.pre_exit_code)}" / "{code(e.job_exit_code)}" / "{code(e.post_exit_code)}</td>
-                                    <td>{e.error.clone().map(|er| er.title.or(er.name).unwrap_or_else(|| format!("Error {}", er.id))).unwrap_or_default()}</td>
+                                    <td>{e.error.clone().map(error_name.clone()).unwrap_or_default()}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>
@@ -701,7 +712,7 @@ fn JsonBlock(label: &'static str, value: Option<Value>) -> impl IntoView {
             view! {
                 <details class="json-block">
                     <summary>{label}</summary>
-                    <pre class="json">{text}</pre>
+                    <pre class="json" tabindex="0">{text}</pre>
                 </details>
             }
             .into_any()

@@ -214,7 +214,15 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
     };
 
     // Each new URL loads its page, and becomes the detail page's way back.
+    // While the router leaves for another page, the location changes before
+    // this page is gone: that URL is not ours to load.
     Effect::new(move |_| {
+        if location
+            .pathname
+            .with(|p| p.trim_end_matches('/') != kind.path())
+        {
+            return;
+        }
         let q = query.get();
         app.last_list.set(Some(kind.href(&q)));
         load(q);
@@ -367,7 +375,8 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                 on_page=Callback::new(move |n: u32| { let mut q = query.get_untracked(); q.page = n.max(1); go.run(q); })
                 on_page_size=Callback::new(move |n: u32| { let mut q = query.get_untracked(); q.page_size = n; go.run(q.first_page()); })
                 noun />
-            <div class="table-wrap" class:stale=move || loading.get() aria-busy=move || loading.get().to_string()>
+            // Focusable: a keyboard user must be able to scroll a wide table.
+            <div class="table-wrap" tabindex="0" class:stale=move || loading.get() aria-busy=move || loading.get().to_string()>
                 <table class="jobs" aria-label=kind.title()>
                     <thead><tr>{headers}</tr></thead>
                     <tbody>

@@ -1,0 +1,802 @@
+//! The three list pages in a real headless Chromium against the real
+//! development server: first load, sorting (and shift-click multi-sort),
+//! every filter, paging, page sizes, deep links, history, errors, a slow
+//! server, auto-refresh, and accessibility.
+
+use anyhow::{ensure, Context, Result};
+use fantoccini::Locator;
+use scale_jobs_e2e::{browser_test, Browser, Server, ServerOptions, WAIT};
+use scale_jobs_shared::{JobStatus, JobsQuery, SortOrder};
+use serde_json::Value;
+
+/// The ids in the first column of the table named `table`.
+async fn row_ids(b: &Browser, table: &str) -> Result<Vec<i64>> {
+    let v = b
+        .execute(
+            "return Array.from(document.querySelectorAll(`table[aria-label='${arguments[0]}'] tbody tr td:first-child a`)).map(a => a.textContent.trim());",
+            vec![Value::from(table)],
+        )
+        .await?;
+    let ids = v
+        .as_array()
+        .context("row ids")?
+        .iter()
+        .map(|x| x.as_str().unwrap_or("").parse::<i64>())
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(ids)
+}
+
+/// The ids the API returns for `q` (with the app's default order when the
+/// query has none).
+fn api_ids(server: &Server, q: &JobsQuery) -> Result<(u64, Vec<i64>)> {
+    let mut q = q.clone();
+    if q.order.is_empty() {
+        q.order = vec![SortOrder::desc("last_modified")];
+    }
+    let page = server.jobs(&q)?;
+    Ok((page.count, page.results.iter().map(|j| j.id).collect()))
+}
+
+/// Waits until the Jobs table shows exactly the API's rows for `q`.
+async fn wait_rows_match(b: &Browser, server: &Server, q: &JobsQuery) -> Result<()> {
+    let (_, expected) = api_ids(server, q)?;
+    ensure!(
+        !expected.is_empty(),
+        "the API returned no rows for {q:?}: a weak test"
+    );
+    b.wait_until(
+        &format!("rows to match the API for {}", q.to_query_string()),
+        WAIT,
+        async || Ok(row_ids(b, "Jobs").await? == expected),
+    )
+    .await
+}
+
+async fn url_query(b: &Browser) -> Result<String> {
+    Ok(b.current_url().await?.query().unwrap_or("").to_string())
+}
+
+async fn wait_url_contains(b: &Browser, part: &str) -> Result<()> {
+    b.wait_until(&format!("the URL to contain {part}"), WAIT, async || {
+        Ok(url_query(b).await?.contains(part))
+    })
+    .await
+}
+
+async fn click(b: &Browser, css: &str) -> Result<()> {
+    b.wait_for(css, WAIT).await?.click().await?;
+    Ok(())
+}
+
+/// Clicks the sort button in the column header labelled `label`.
+async fn click_sort(b: &Browser, label: &str, shift: bool) -> Result<()> {
+    b.wait_for("thead button.sort", WAIT).await?;
+    let done = b
+        .execute(
+            "const btn = Array.from(document.querySelectorAll('thead button.sort')).find(x => x.firstChild && x.firstChild.textContent.trim() === arguments[0]);
+             if (!btn) return false;
+             btn.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, shiftKey: arguments[1]}));
+             return true;",
+            vec![Value::from(label), Value::from(shift)],
+        )
+        .await?;
+    ensure!(done == Value::Bool(true), "no sort button labelled {label}");
+    Ok(())
+}
+
+async fn aria_sort(b: &Browser, label: &str) -> Result<String> {
+    let v = b
+        .execute(
+            "const th = Array.from(document.querySelectorAll('thead th')).find(x => x.querySelector('button.sort') && x.querySelector('button.sort').firstChild.textContent.trim() === arguments[0]);
+             return th ? th.getAttribute('aria-sort') : null;",
+            vec![Value::from(label)],
+        )
+        .await?;
+    Ok(v.as_str().unwrap_or("").to_string())
+}
+
+fn small_server() -> Server {
+    Server::start(ServerOptions::default().demo_jobs(400).seed(11)).unwrap()
+}
+
+#[test]
+fn first_load_shows_rows_and_the_total_count() {
+    let server = small_server();
+    browser_test("first_load_shows_rows_and_the_total_count", async |b| {
+        b.goto(&server.url("/")).await?;
+        // `/` redirects to `/jobs`.
+        b.wait_until("the redirect to /jobs", WAIT, async || {
+            Ok(b.current_url().await?.path() == "/jobs")
+        })
+        .await?;
+        let q = JobsQuery::default();
+        wait_rows_match(b, &server, &q).await?;
+        let (count, ids) = api_ids(&server, &q)?;
+        ensure!(ids.len() == 100, "default page size is the API's 100");
+        let summary = b.text(".pager .count").await?;
+        ensure!(
+            summary.contains(&count.to_string()),
+            "count {count} not in {summary:?}"
+        );
+        ensure!(b.text("h1").await? == "Jobs");
+        // Each id is a real link to the job's page.
+        let href = b
+            .find(Locator::Css(
+                "table[aria-label='Jobs'] tbody tr td:first-child a",
+            ))
+            .await?
+            .attr("href")
+            .await?;
+        ensure!(href == Some(format!("/jobs/{}", ids[0])), "link {href:?}");
+        // Status is text, not only colour.
+        let status = b
+            .text("table[aria-label='Jobs'] tbody tr .badge-text")
+            .await?;
+        ensure!(!status.is_empty());
+        b.assert_accessible().await
+    });
+}
+
+#[test]
+fn sorting_by_a_column_cycles_and_follows_the_api_order() {
+    let server = small_server();
+    browser_test(
+        "sorting_by_a_column_cycles_and_follows_the_api_order",
+        async |b| {
+            b.goto(&server.url("/jobs")).await?;
+            wait_rows_match(b, &server, &JobsQuery::default()).await?;
+            ensure!(
+                aria_sort(b, "Last modified").await? == "descending",
+                "default order shown"
+            );
+
+            click_sort(b, "Priority", false).await?;
+            wait_url_contains(b, "order=priority").await?;
+            let q = JobsQuery {
+                order: vec![SortOrder::asc("priority")],
+                ..Default::default()
+            };
+            wait_rows_match(b, &server, &q).await?;
+            ensure!(aria_sort(b, "Priority").await? == "ascending");
+
+            click_sort(b, "Priority", false).await?;
+            wait_url_contains(b, "order=-priority").await?;
+            let q = JobsQuery {
+                order: vec![SortOrder::desc("priority")],
+                ..Default::default()
+            };
+            wait_rows_match(b, &server, &q).await?;
+            ensure!(aria_sort(b, "Priority").await? == "descending");
+
+            // Third click: off, back to the default order.
+            click_sort(b, "Priority", false).await?;
+            b.wait_until("order to leave the URL", WAIT, async || {
+                Ok(!url_query(b).await?.contains("order="))
+            })
+            .await?;
+            ensure!(aria_sort(b, "Priority").await? == "none");
+            wait_rows_match(b, &server, &JobsQuery::default()).await
+        },
+    );
+}
+
+#[test]
+fn shift_click_adds_a_secondary_order() {
+    let server = small_server();
+    browser_test("shift_click_adds_a_secondary_order", async |b| {
+        b.goto(&server.url("/jobs")).await?;
+        b.wait_for("table[aria-label='Jobs'] tbody tr", WAIT)
+            .await?;
+        click_sort(b, "Status", false).await?;
+        wait_url_contains(b, "order=status").await?;
+        click_sort(b, "Priority", true).await?;
+        wait_url_contains(b, "order=status&order=priority").await?;
+        click_sort(b, "Priority", true).await?;
+        wait_url_contains(b, "order=status&order=-priority").await?;
+        let q = JobsQuery {
+            order: vec![SortOrder::asc("status"), SortOrder::desc("priority")],
+            ..Default::default()
+        };
+        wait_rows_match(b, &server, &q).await?;
+        ensure!(aria_sort(b, "Status").await? == "ascending");
+        ensure!(aria_sort(b, "Priority").await? == "other");
+        Ok(())
+    });
+}
+
+/// Sets an input's value the way a user's edit would, then fires `change`.
+async fn set_input(b: &Browser, css: &str, value: &str) -> Result<()> {
+    b.wait_for(css, WAIT).await?;
+    b.execute(
+        "const el = document.querySelector(arguments[0]); el.value = arguments[1]; el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![Value::from(css), Value::from(value)],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn check_box_labelled(b: &Browser, text: &str) -> Result<()> {
+    let done = b
+        .execute(
+            "const l = Array.from(document.querySelectorAll('form.filters label')).find(x => x.textContent.replace(/\\s+/g,' ').trim().endsWith(arguments[0]));
+             if (!l) return false; l.querySelector('input').click(); return true;",
+            vec![Value::from(text)],
+        )
+        .await?;
+    ensure!(done == Value::Bool(true), "no checkbox labelled {text}");
+    Ok(())
+}
+
+#[test]
+fn each_filter_narrows_the_rows_like_the_api() {
+    let server = small_server();
+    browser_test("each_filter_narrows_the_rows_like_the_api", async |b| {
+        b.goto(&server.url("/jobs?page=2")).await?;
+        b.wait_for("table[aria-label='Jobs'] tbody tr", WAIT)
+            .await?;
+
+        // Status (multi): Running and Failed; changing a filter resets the page.
+        check_box_labelled(b, "Running").await?;
+        wait_url_contains(b, "status=RUNNING").await?;
+        ensure!(
+            !url_query(b).await?.contains("page=2"),
+            "a filter change returns to page 1"
+        );
+        check_box_labelled(b, "Failed").await?;
+        wait_url_contains(b, "status=RUNNING&status=FAILED").await?;
+        let mut q = JobsQuery {
+            status: vec![JobStatus::Running, JobStatus::Failed],
+            ..Default::default()
+        };
+        wait_rows_match(b, &server, &q).await?;
+        let (count, _) = api_ids(&server, &q)?;
+        ensure!(b.text(".pager .count").await?.contains(&count.to_string()));
+
+        // Error category narrows failed jobs.
+        check_box_labelled(b, "Data").await?;
+        wait_url_contains(b, "error_category=DATA").await?;
+        q.error_category = vec![scale_jobs_shared::ErrorCategory::Data];
+        wait_rows_match(b, &server, &q).await?;
+
+        // Clear, then job type by name (typed, Enter).
+        click(b, "form.filters .btn-link").await?;
+        b.wait_until("filters cleared", WAIT, async || {
+            Ok(!url_query(b).await?.contains("status="))
+        })
+        .await?;
+        let name = server.jobs(&JobsQuery::default())?.results[0]
+            .job_type
+            .as_ref()
+            .and_then(|t| t.name.clone())
+            .context("a job type name")?;
+        let input = b
+            .find(Locator::XPath(
+                "//label[starts-with(normalize-space(.), 'Job type')]//input",
+            ))
+            .await?;
+        input.send_keys(&name).await?;
+        input.send_keys("\u{E007}").await?; // Enter
+        wait_url_contains(b, &format!("job_type_name={name}")).await?;
+        let q = JobsQuery {
+            job_type_name: vec![name.clone()],
+            ..Default::default()
+        };
+        wait_rows_match(b, &server, &q).await?;
+
+        // Category.
+        click(b, &format!("button[aria-label='Remove Job type {name}']")).await?;
+        let input = b
+            .find(Locator::XPath(
+                "//label[starts-with(normalize-space(.), 'Category')]//input",
+            ))
+            .await?;
+        input.send_keys("system").await?;
+        input.send_keys("\u{E007}").await?;
+        wait_url_contains(b, "job_type_category=system").await?;
+        let q = JobsQuery {
+            job_type_category: vec!["system".into()],
+            ..Default::default()
+        };
+        wait_rows_match(b, &server, &q).await?;
+        click(b, "button[aria-label='Remove Category system']").await?;
+
+        // Include superseded.
+        check_box_labelled(b, "Include superseded").await?;
+        wait_url_contains(b, "include_superseded=true").await?;
+        let with = server
+            .jobs(&JobsQuery {
+                include_superseded: true,
+                ..Default::default()
+            })?
+            .count;
+        let without = server.jobs(&JobsQuery::default())?.count;
+        ensure!(
+            with > without,
+            "demo data has superseded jobs ({with} vs {without})"
+        );
+        b.wait_until("the count with superseded jobs", WAIT, async || {
+            Ok(b.text(".pager .count").await?.contains(&with.to_string()))
+        })
+        .await?;
+
+        // Quick time range, sent as an ISO duration.
+        click(b, "form.filters .quick button:nth-child(2)").await?;
+        wait_url_contains(b, "started=PT24H").await?;
+        let q = JobsQuery {
+            include_superseded: true,
+            started: Some(scale_jobs_shared::TimeBound::parse("PT24H").unwrap()),
+            ..Default::default()
+        };
+        wait_rows_match(b, &server, &q).await?;
+
+        // Absolute From/To (times shown in UTC by default).
+        set_input(
+            b,
+            "form.filters .time-range label:nth-of-type(1) input",
+            "2020-01-01T00:00",
+        )
+        .await?;
+        wait_url_contains(b, "started=2020-01-01T00:00:00Z").await?;
+        set_input(
+            b,
+            "form.filters .time-range label:nth-of-type(2) input",
+            "2099-01-01T00:00",
+        )
+        .await?;
+        wait_url_contains(b, "ended=2099-01-01T00:00:00Z").await?;
+        let q = JobsQuery {
+            include_superseded: true,
+            started: Some(scale_jobs_shared::TimeBound::parse("2020-01-01T00:00:00Z").unwrap()),
+            ended: Some(scale_jobs_shared::TimeBound::parse("2099-01-01T00:00:00Z").unwrap()),
+            ..Default::default()
+        };
+        wait_rows_match(b, &server, &q).await
+    });
+}
+
+#[test]
+fn paging_to_the_last_page_and_back() {
+    let server = small_server();
+    browser_test("paging_to_the_last_page_and_back", async |b| {
+        b.goto(&server.url("/jobs?page_size=25")).await?;
+        b.wait_for("table[aria-label='Jobs'] tbody tr", WAIT)
+            .await?;
+        let count = server.jobs(&JobsQuery::default())?.count;
+        let last = count.div_ceil(25) as u32;
+        ensure!(last > 2);
+        ensure!(b
+            .find(Locator::Css("button[aria-label='First page']"))
+            .await?
+            .attr("disabled")
+            .await?
+            .is_some());
+        click(b, "button[aria-label='Last page']").await?;
+        wait_url_contains(b, &format!("page={last}")).await?;
+        let q = JobsQuery {
+            page: last,
+            page_size: 25,
+            ..Default::default()
+        };
+        wait_rows_match(b, &server, &q).await?;
+        let expected_rows = count - u64::from(last - 1) * 25;
+        ensure!(row_ids(b, "Jobs").await?.len() as u64 == expected_rows);
+        ensure!(b
+            .text(".pager .page-of")
+            .await?
+            .contains(&format!("Page {last} of {last}")));
+        ensure!(b
+            .find(Locator::Css("button[aria-label='Next page']"))
+            .await?
+            .attr("disabled")
+            .await?
+            .is_some());
+        click(b, "button[aria-label='Previous page']").await?;
+        wait_url_contains(b, &format!("page={}", last - 1)).await?;
+        click(b, "button[aria-label='First page']").await?;
+        b.wait_until("page 1", WAIT, async || {
+            Ok(!url_query(b).await?.contains("page="))
+        })
+        .await?;
+        wait_rows_match(
+            b,
+            &server,
+            &JobsQuery {
+                page_size: 25,
+                ..Default::default()
+            },
+        )
+        .await
+    });
+}
+
+#[test]
+fn page_size_1000_renders_1000_rows() {
+    let server = Server::start(ServerOptions::default().demo_jobs(1500).seed(3)).unwrap();
+    browser_test("page_size_1000_renders_1000_rows", async |b| {
+        b.goto(&server.url("/jobs")).await?;
+        b.wait_for("table[aria-label='Jobs'] tbody tr", WAIT)
+            .await?;
+        let select = b
+            .find(Locator::Css("select[aria-label='Page size']"))
+            .await?;
+        select.select_by_value("1000").await?;
+        wait_url_contains(b, "page_size=1000").await?;
+        b.wait_until("1000 rows", WAIT, async || {
+            Ok(row_ids(b, "Jobs").await?.len() == 1000)
+        })
+        .await?;
+        wait_rows_match(
+            b,
+            &server,
+            &JobsQuery {
+                page_size: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+    });
+}
+
+#[test]
+fn a_deep_link_restores_the_exact_view_and_history_works() {
+    let server = small_server();
+    browser_test(
+        "a_deep_link_restores_the_exact_view_and_history_works",
+        async |b| {
+            let link = "/jobs?page=2&page_size=25&order=-priority&status=COMPLETED&status=FAILED";
+            b.goto(&server.url(link)).await?;
+            let q = JobsQuery::from_query_string(link.split_once('?').unwrap().1)?;
+            wait_rows_match(b, &server, &q).await?;
+            ensure!(aria_sort(b, "Priority").await? == "descending");
+            let checked = b
+            .execute(
+                "return Array.from(document.querySelectorAll('form.filters fieldset:first-of-type input:checked')).map(i => i.parentElement.textContent.trim());",
+                vec![],
+            )
+            .await?;
+            let checked: Vec<String> = serde_json::from_value(checked)?;
+            ensure!(
+                checked.len() == 2
+                    && checked.iter().any(|c| c.ends_with("Completed"))
+                    && checked.iter().any(|c| c.ends_with("Failed")),
+                "{checked:?}"
+            );
+            ensure!(
+                b.find(Locator::Css("select[aria-label='Page size']"))
+                    .await?
+                    .prop("value")
+                    .await?
+                    == Some("25".into())
+            );
+            ensure!(b.text(".pager .page-of").await?.starts_with("Page 2 of"));
+
+            // Go to page 3, then back and forward.
+            click(b, "button[aria-label='Next page']").await?;
+            wait_url_contains(b, "page=3").await?;
+            let q3 = JobsQuery {
+                page: 3,
+                ..q.clone()
+            };
+            wait_rows_match(b, &server, &q3).await?;
+            b.back().await?;
+            wait_url_contains(b, "page=2").await?;
+            wait_rows_match(b, &server, &q).await?;
+            b.forward().await?;
+            wait_url_contains(b, "page=3").await?;
+            wait_rows_match(b, &server, &q3).await?;
+            // A reload restores it too.
+            b.refresh().await?;
+            wait_rows_match(b, &server, &q3).await
+        },
+    );
+}
+
+#[test]
+fn bad_values_in_the_address_are_dropped_with_a_notice() {
+    let server = small_server();
+    browser_test(
+        "bad_values_in_the_address_are_dropped_with_a_notice",
+        async |b| {
+            b.goto(&server.url("/jobs?page_size=abc&status=RUNNING&order=bogus&started=yesterday"))
+                .await?;
+            let notice = b.wait_for(".notice", WAIT).await?.text().await?;
+            for p in ["page_size=abc", "order=bogus", "started=yesterday"] {
+                ensure!(notice.contains(p), "notice {notice:?} does not name {p}");
+            }
+            let q = JobsQuery {
+                status: vec![JobStatus::Running],
+                ..Default::default()
+            };
+            wait_rows_match(b, &server, &q).await?;
+            click(b, ".notice button").await?;
+            b.wait_until("the address fixed", WAIT, async || {
+                Ok(url_query(b).await? == "status=RUNNING")
+            })
+            .await?;
+            b.wait_until("the notice gone", WAIT, async || {
+                Ok(b.find(Locator::Css(".notice")).await.is_err())
+            })
+            .await
+        },
+    );
+}
+
+#[test]
+fn a_page_past_the_end_says_so_and_offers_page_one() {
+    let server = small_server();
+    browser_test(
+        "a_page_past_the_end_says_so_and_offers_page_one",
+        async |b| {
+            b.goto(&server.url("/jobs?page=999")).await?;
+            let alert = b
+                .wait_for("[role='alert'] .alert", WAIT)
+                .await?
+                .text()
+                .await?;
+            ensure!(
+                alert.contains("Invalid page."),
+                "the server's words are shown: {alert:?}"
+            );
+            ensure!(alert.contains("404"));
+            click(b, "[role='alert'] .alert-actions button:nth-child(2)").await?;
+            b.wait_until("page 1", WAIT, async || {
+                Ok(!url_query(b).await?.contains("page="))
+            })
+            .await?;
+            wait_rows_match(b, &server, &JobsQuery::default()).await?;
+            b.wait_until("the alert to clear", WAIT, async || {
+                Ok(b.find(Locator::Css("[role='alert'] .alert")).await.is_err())
+            })
+            .await
+        },
+    );
+}
+
+#[test]
+fn an_unreachable_api_shows_a_clear_error_with_retry() {
+    // A console whose upstream Scale is down: the dev server answers 502
+    // with a JSON detail.
+    let server = Server::start(
+        ServerOptions::default()
+            .arg("--upstream")
+            .arg("http://127.0.0.1:9/api/v5"),
+    )
+    .unwrap();
+    browser_test(
+        "an_unreachable_api_shows_a_clear_error_with_retry",
+        async |b| {
+            b.goto(&server.url("/jobs")).await?;
+            let alert = b
+                .wait_for("[role='alert'] .alert", WAIT)
+                .await?
+                .text()
+                .await?;
+            ensure!(alert.contains("502"), "{alert:?}");
+            ensure!(!alert.contains('<'), "no raw HTML: {alert:?}");
+            // The page stays usable: navigation works and retry is offered.
+            b.find(Locator::Css("[role='alert'] button"))
+                .await?
+                .click()
+                .await?;
+            b.find(Locator::LinkText("Updates")).await?.click().await?;
+            b.wait_until("the updates page", WAIT, async || {
+                Ok(b.text("h1").await? == "Job updates")
+            })
+            .await
+        },
+    );
+}
+
+#[test]
+fn a_slow_server_shows_progress_and_keeps_old_rows() {
+    let server = Server::start(
+        ServerOptions::default()
+            .demo_jobs(200)
+            .seed(5)
+            .arg("--latency-ms")
+            .arg("1500"),
+    )
+    .unwrap();
+    browser_test(
+        "a_slow_server_shows_progress_and_keeps_old_rows",
+        async |b| {
+            b.goto(&server.url("/jobs")).await?;
+            b.wait_for("table[aria-label='Jobs'] tbody tr", WAIT)
+                .await?;
+            let before = row_ids(b, "Jobs").await?;
+            click(b, "button[aria-label='Next page']").await?;
+            // While the answer is on its way: old rows stay, dimmed, with a
+            // progress message.
+            b.wait_for_text(".progress", "taking a while", WAIT).await?;
+            ensure!(
+                row_ids(b, "Jobs").await? == before,
+                "old rows stay visible while loading"
+            );
+            ensure!(
+                b.find(Locator::Css(".table-wrap.stale")).await.is_ok(),
+                "old rows are dimmed"
+            );
+            wait_rows_match(
+                b,
+                &server,
+                &JobsQuery {
+                    page: 2,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            b.wait_until("progress to end", WAIT, async || {
+                Ok(b.find(Locator::Css(".table-wrap.stale")).await.is_err())
+            })
+            .await
+        },
+    );
+}
+
+#[test]
+fn auto_refresh_picks_up_a_change_made_through_the_api() {
+    let server = Server::start(
+        ServerOptions::default()
+            .demo_jobs(200)
+            .seed(9)
+            .refresh_seconds(1),
+    )
+    .unwrap();
+    browser_test(
+        "auto_refresh_picks_up_a_change_made_through_the_api",
+        async |b| {
+            b.goto(&server.url("/jobs?status=CANCELED")).await?;
+            b.wait_for("table[aria-label='Jobs'] tbody tr", WAIT)
+                .await?;
+            let q = JobsQuery {
+                status: vec![JobStatus::Running],
+                ..Default::default()
+            };
+            let running = server
+                .jobs(&q)?
+                .results
+                .first()
+                .map(|j| j.id)
+                .context("a running job")?;
+            ensure!(!row_ids(b, "Jobs").await?.contains(&running));
+            ensure!(server.cancel(running)?.status == 200);
+            b.wait_until("the canceled job to appear by itself", WAIT, async || {
+                Ok(row_ids(b, "Jobs").await?.contains(&running))
+            })
+            .await?;
+            ensure!(b.text(".refresh .updated").await?.starts_with("Updated"));
+            // Paused: a further change is not picked up.
+            b.find(Locator::XPath(
+                "//button[normalize-space(.)='Pause auto-refresh']",
+            ))
+            .await?
+            .click()
+            .await?;
+            let other = server
+                .jobs(&q)?
+                .results
+                .first()
+                .map(|j| j.id)
+                .context("another running job")?;
+            ensure!(server.cancel(other)?.status == 200);
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+            ensure!(
+                !row_ids(b, "Jobs").await?.contains(&other),
+                "paused means no refresh"
+            );
+            b.find(Locator::XPath(
+                "//button[normalize-space(.)='Resume auto-refresh']",
+            ))
+            .await?
+            .click()
+            .await?;
+            b.wait_until("the second job after resuming", WAIT, async || {
+                Ok(row_ids(b, "Jobs").await?.contains(&other))
+            })
+            .await
+        },
+    );
+}
+
+#[test]
+fn the_executions_page_lists_latest_executions() {
+    let server = small_server();
+    browser_test("the_executions_page_lists_latest_executions", async |b| {
+        b.goto(&server.url("/jobs")).await?;
+        b.find(Locator::LinkText("Executions"))
+            .await?
+            .click()
+            .await?;
+        b.wait_for("table[aria-label='Job executions'] tbody tr", WAIT)
+            .await?;
+        ensure!(b.text("h1").await? == "Job executions");
+        let headers = b.text("table[aria-label='Job executions'] thead").await?;
+        for h in ["Execution", "Node", "Exit code", "Run time"] {
+            ensure!(headers.contains(h), "{h} column missing: {headers}");
+        }
+        let api: Value = server
+            .get("/api/v5/jobs/executions/?order=-last_modified")?
+            .json()?;
+        let first = &api["results"][0];
+        let ids = row_ids(b, "Job executions").await?;
+        ensure!(ids[0] == first["id"].as_i64().unwrap());
+        if let Some(host) = first["latest_job_exe"]["node"]["hostname"].as_str() {
+            let row = b
+                .text("table[aria-label='Job executions'] tbody tr")
+                .await?;
+            ensure!(row.contains(host), "node {host} not shown in {row}");
+        }
+        b.assert_accessible().await
+    });
+}
+
+#[test]
+fn the_updates_page_lists_status_changes_with_input_files() {
+    let server = small_server();
+    browser_test(
+        "the_updates_page_lists_status_changes_with_input_files",
+        async |b| {
+            b.goto(&server.url("/jobs/updates")).await?;
+            b.wait_for("table[aria-label='Job updates'] tbody tr", WAIT)
+                .await?;
+            ensure!(
+                aria_sort(b, "Status changed").await? == "descending",
+                "newest changes first"
+            );
+            let api: Value = server
+                .get("/api/v5/jobs/updates/?order=-last_status_change")?
+                .json()?;
+            let expected: Vec<i64> = api["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_i64().unwrap())
+                .collect();
+            b.wait_until("rows to match the API", WAIT, async || {
+                Ok(row_ids(b, "Job updates").await? == expected)
+            })
+            .await?;
+            // Some row with input files shows a file name from the API.
+            let named = api["results"].as_array().unwrap().iter().find_map(|r| {
+                r["input_files"][0]["file_name"]
+                    .as_str()
+                    .map(str::to_string)
+            });
+            if let Some(name) = named {
+                let table = b.text("table[aria-label='Job updates'] tbody").await?;
+                ensure!(table.contains(&name), "input file {name} not shown");
+            }
+            // No error-category filter here: the endpoint ignores it.
+            ensure!(b
+                .find(Locator::XPath(
+                    "//legend[normalize-space(.)='Error category']"
+                ))
+                .await
+                .is_err());
+            b.assert_accessible().await
+        },
+    );
+}
+
+#[test]
+fn the_time_zone_toggle_switches_exact_times() {
+    let server = small_server();
+    browser_test("the_time_zone_toggle_switches_exact_times", async |b| {
+        b.goto(&server.url("/jobs")).await?;
+        let t = b
+            .wait_for("table[aria-label='Jobs'] tbody time", WAIT)
+            .await?;
+        let utc = t.attr("title").await?.unwrap_or_default();
+        ensure!(utc.ends_with("UTC"), "{utc}");
+        let rel = t.text().await?;
+        ensure!(rel.ends_with("ago") || rel == "just now", "{rel}");
+        click(b, "button.tz-toggle").await?;
+        b.wait_until("local times", WAIT, async || {
+            let t = b
+                .find(Locator::Css("table[aria-label='Jobs'] tbody time"))
+                .await?;
+            Ok(!t.attr("title").await?.unwrap_or_default().ends_with("UTC"))
+        })
+        .await
+    });
+}
