@@ -1098,7 +1098,7 @@ impl Generator {
         let error = (status == St::Failed).then(|| self.draw_error(def));
         let failed_before = match status {
             St::Pending | St::Blocked => 0,
-            St::Failed => self.rng.range(0, def.max_tries.max(1) - 1).min(3),
+            St::Failed => self.rng.range(0, def.max_tries.max(1)).min(3),
             _ => {
                 if self.rng.chance(0.15) {
                     self.rng.range(1, 2)
