@@ -813,11 +813,8 @@ fn v4_answers_like_v5() {
 fn requests_are_logged_one_line_each() {
     let marker = "page_size=3&logged=yes";
     page(&api(&format!("/jobs/?{marker}")));
-    std::thread::sleep(std::time::Duration::from_millis(200));
     let line = server()
-        .stderr_lines()
-        .into_iter()
-        .find(|l| l.contains(marker))
+        .wait_for_stderr(marker)
         .expect("a log line for the request");
     assert!(line.starts_with("GET /api/v5/jobs/?"), "{line}");
     assert!(line.contains(" 200 ") && line.ends_with("ms"), "{line}");

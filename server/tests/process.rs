@@ -432,7 +432,7 @@ fn database_file_persists_and_shutdown_is_clean() {
     // SIGTERM: graceful shutdown, exit status 0.
     let status = s.terminate().expect("exits after SIGTERM");
     assert!(status.success(), "{status:?}");
-    assert!(s.stderr_lines().iter().any(|l| l.contains("shutting down")));
+    assert!(s.wait_for_stderr("shutting down").is_some());
 
     // Restart on the same file: the data is kept, not regenerated.
     let s = Server::start(&["--db", db, "--demo-jobs", "500", "--seed", "1"]);
@@ -442,11 +442,7 @@ fn database_file_persists_and_shutdown_is_clean() {
         get(&s.api(&format!("/jobs/{id}/"))).json()["status"],
         "CANCELED"
     );
-    std::thread::sleep(Duration::from_millis(100));
-    assert!(s
-        .stderr_lines()
-        .iter()
-        .any(|l| l.contains("using 50 jobs already in")));
+    assert!(s.wait_for_stderr("using 50 jobs already in").is_some());
 }
 
 #[test]
@@ -474,8 +470,10 @@ fn simulation_moves_jobs_without_starving_requests() {
         slowest = slowest.max(t.elapsed());
         std::thread::sleep(Duration::from_millis(50));
     }
+    // Generous: a debug build on a shared 2-core machine; a starved server
+    // would stall for whole ticks.
     assert!(
-        slowest < Duration::from_secs(1),
+        slowest < Duration::from_secs(2),
         "slowest request {slowest:?}"
     );
     let after = snapshot(&s);
