@@ -84,6 +84,9 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
         };
     }
     if path == "/config.json" {
+        if parts.method != Method::GET && parts.method != Method::HEAD {
+            return static_files::method_not_allowed(&parts.method);
+        }
         return static_files::config(state.dist.as_deref(), state.refresh_seconds, &parts.method)
             .await;
     }

@@ -90,17 +90,22 @@ fn not_found() -> Response {
     crate::api::ApiError::not_found().into_response()
 }
 
+/// `405` for anything but GET and HEAD on static paths.
+pub fn method_not_allowed(method: &Method) -> Response {
+    let mut r = crate::api::ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("Method \"{method}\" not allowed."),
+    )
+    .into_response();
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    r
+}
+
 /// Serves `url_path` from `root`, falling back to `index.html`.
 pub async fn serve(root: &Path, url_path: &str, method: &Method) -> Response {
     if *method != Method::GET && *method != Method::HEAD {
-        let mut r = crate::api::ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format!("Method \"{method}\" not allowed."),
-        )
-        .into_response();
-        r.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return r;
+        return method_not_allowed(method);
     }
     let Some(path) = safe_join(root, url_path) else {
         return not_found();

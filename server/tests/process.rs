@@ -169,6 +169,14 @@ fn dist_is_served_with_spa_fallback_and_config() {
         r.json(),
         json!({"api_base": "/api/v5", "refresh_seconds": 7})
     );
+    assert_eq!(
+        send("POST", &s.url("/config.json"), &[], Some("{}")).status,
+        405
+    );
+    assert_eq!(send("DELETE", &s.url("/index.html"), &[], None).status, 405);
+    let head = send("HEAD", &s.url("/app-1234.js"), &[], None);
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-length").as_deref(), Some("14"));
     // The API still answers beside the app.
     assert_eq!(count(&s.api("/jobs/?include_superseded=true")), 20);
     drop(s);
