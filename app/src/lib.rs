@@ -8,6 +8,7 @@ pub mod api;
 pub mod components;
 pub mod config;
 pub mod context;
+pub mod embed;
 pub mod logic;
 pub mod pages;
 
@@ -24,10 +25,26 @@ pub fn start() {
     install_panic_hook();
     // Leptos' executor is set up by `mount`; this first task runs before it.
     wasm_bindgen_futures::spawn_local(async {
+        // Loaded by `embed.js` into a portal page: only the widgets it asks
+        // for are mounted, never the console.
+        let embedded = js_sys::Reflect::get(&js_sys::global(), &"__scaleJobsEmbed".into())
+            .is_ok_and(|v| v.is_truthy());
+        if embedded {
+            return;
+        }
         let (config, warning) = config::load().await;
-        leptos::mount::mount_to_body(
-            move || view! { <App config=config.clone() config_warning=warning.clone() /> },
-        );
+        let iframe_route = web_sys::window()
+            .and_then(|w| w.location().pathname().ok())
+            .is_some_and(|p| p.starts_with("/embed/"));
+        if iframe_route {
+            leptos::mount::mount_to_body(
+                move || view! { <embed::EmbedApp config=config.clone() /> },
+            );
+        } else {
+            leptos::mount::mount_to_body(
+                move || view! { <App config=config.clone() config_warning=warning.clone() /> },
+            );
+        }
     });
 }
 
