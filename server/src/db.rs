@@ -24,9 +24,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, TransactionBehavior};
 use scale_jobs_shared::{
-    sort_fields, ErrorCategory, IdRef, IoValue, Job, JobDetails, JobError, JobExecution, JobIo,
-    JobStatus, JobType, JobTypeRevision, Node, Recipe, RecipeType, RecipeTypeRevision, ScaleFile,
-    SortOrder, Timestamp, TriggerEvent, TriggerRule, Workspace,
+    sort_fields, IdRef, IoValue, Job, JobDetails, JobError, JobExecution, JobIo, JobStatus,
+    JobType, JobTypeRevision, Node, Recipe, RecipeType, RecipeTypeRevision, ScaleFile, SortOrder,
+    Timestamp, TriggerEvent, TriggerRule, Workspace,
 };
 use serde_json::Value;
 use std::collections::HashMap;
@@ -1388,14 +1388,6 @@ pub fn cancel_job(
     let details = job_details(&tx, cat, id)?.ok_or(CancelError::NotFound)?;
     tx.commit()?;
     Ok(details)
-}
-
-/// The error category of a stored error, for the denormalized column.
-pub fn error_category_of(cat: &Catalog, error_id: i64) -> Option<String> {
-    cat.errors
-        .get(&error_id)
-        .and_then(|e| e.category.as_ref())
-        .map(|c: &ErrorCategory| c.as_str().to_string())
 }
 
 #[cfg(test)]
