@@ -7,7 +7,12 @@ use scale_jobs_shared::JobsQuery;
 #[test]
 fn the_http_client_lists_the_servers_demo_jobs() {
     let server = Server::start(ServerOptions::default().demo_jobs(30).seed(7)).unwrap();
-    let page = server.jobs(&JobsQuery::default()).unwrap();
+    // Superseded jobs are hidden by default (as in Scale); count them all.
+    let all = JobsQuery {
+        include_superseded: true,
+        ..JobsQuery::default()
+    };
+    let page = server.jobs(&all).unwrap();
     assert_eq!(
         page.count, 30,
         "the server holds exactly the demo jobs asked for"
