@@ -237,6 +237,14 @@ pub fn csrf_token_from(cookies: &str) -> Option<String> {
 
 mod net {
     use super::*;
+
+    /// A `performance.mark()`: the benchmark (`cargo xtask bench`) reads
+    /// these to time exactly what the app does.
+    pub fn mark(name: &str) {
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = p.mark(name);
+        }
+    }
     use gloo_net::http::{Request, RequestBuilder};
     use wasm_bindgen::JsCast;
     use web_sys::AbortSignal;
@@ -280,7 +288,11 @@ mod net {
                 )));
             }
         };
-        interpret(status, &body)
+        // Benchmarks separate network time from decoding and rendering.
+        mark("scale:response");
+        let out = interpret(status, &body);
+        mark("scale:decoded");
+        out
     }
 
     fn network_message(e: &gloo_net::Error) -> String {

@@ -133,12 +133,6 @@ fn tab_hidden() -> bool {
         .unwrap_or(false)
 }
 
-fn perf_mark(name: &str) {
-    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = p.mark(name);
-    }
-}
-
 #[component]
 pub fn ListPage(kind: ListKind) -> impl IntoView {
     let app = use_app();
@@ -182,13 +176,12 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
             }
         });
         leptos::task::spawn_local(async move {
-            perf_mark("list-request-start");
+            api::mark("scale:request");
             let result = api::get_json::<Page<Job>>(&url, signal.as_ref()).await;
             // A newer request replaced this one (or the page is gone).
             if seq.try_get_value() != Some(my) {
                 return;
             }
-            perf_mark("list-response-decoded");
             loading.set(false);
             slow.set(false);
             in_flight.set_value(None);
@@ -198,7 +191,9 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                     error.set(None);
                     data.set(Some((q, page)));
                     loaded_at.set(Some(now_ms()));
-                    request_animation_frame(|| perf_mark("list-rows-painted"));
+                    // After the rows are in the DOM, before they are painted;
+                    // the first one after navigation start is "first rows".
+                    request_animation_frame(|| api::mark("scale:rows"));
                 }
                 Err(ApiError::Aborted) => {}
                 Err(e) => {
@@ -273,6 +268,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
     let effective_order = Memo::new(move |_| query.with(|q| kind.effective_order(q)));
 
     let on_sort = move |field: &'static str, additive: bool| {
+        api::mark("scale:click");
         let mut q = query.get_untracked();
         q.order = toggle_sort(&q.order, field, additive);
         go.run(q.first_page());
@@ -372,7 +368,8 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                 </Show>
             </div>
             <Pager page=page_no page_size count rows_on_page=Signal::derive(move || rows.with(Vec::len))
-                on_page=Callback::new(move |n: u32| { let mut q = query.get_untracked(); q.page = n.max(1); go.run(q); })
+                on_page=Callback::new(move |n: u32| {
+                    api::mark("scale:click"); let mut q = query.get_untracked(); q.page = n.max(1); go.run(q); })
                 on_page_size=Callback::new(move |n: u32| { let mut q = query.get_untracked(); q.page_size = n; go.run(q.first_page()); })
                 noun />
             // Focusable: a keyboard user must be able to scroll a wide table.
