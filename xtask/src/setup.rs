@@ -23,6 +23,7 @@ pub fn run() -> Result {
     let wasm_bindgen = wasm_bindgen_version_in_lock()?;
     check_trunk_toml(&wasm_bindgen)?;
     wasm_target()?;
+    rust_components()?;
     trunk()?;
     wasm_bindgen_cli(&wasm_bindgen)?;
     node_tools()?;
@@ -84,6 +85,25 @@ fn wasm_target() -> Result {
     }
     println!("installing {WASM_TARGET} target (rustup, ~1 min) ...");
     proc::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// `test` runs `cargo fmt` and `cargo clippy`; a minimal toolchain lacks them.
+fn rust_components() -> Result {
+    let missing: Vec<&str> = [("rustfmt", "fmt"), ("clippy", "clippy")]
+        .into_iter()
+        .filter(|(_, sub)| first_line(proc::cargo().args([sub, "--version"])).is_none())
+        .map(|(component, _)| component)
+        .collect();
+    if missing.is_empty() {
+        println!("ok rustfmt and clippy");
+        return Ok(());
+    }
+    println!("installing {} (rustup) ...", missing.join(" and "));
+    proc::run(
+        Command::new("rustup")
+            .args(["component", "add"])
+            .args(&missing),
+    )
 }
 
 fn trunk() -> Result {
