@@ -45,12 +45,11 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, detail)
     }
 
+    /// A `500` whose cause is logged on stderr only: the body never
+    /// carries SQL, file paths or panic text.
     pub fn internal(e: impl std::fmt::Display) -> ApiError {
         eprintln!("internal error: {e}");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("Internal server error: {e}"),
-        )
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
     }
 }
 
@@ -76,7 +75,7 @@ pub fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Respo
             bytes,
         )
             .into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        Err(e) => ApiError::internal(format!("cannot encode JSON: {e}")).into_response(),
     }
 }
 

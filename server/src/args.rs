@@ -44,6 +44,21 @@ pub struct Args {
     /// instead of answering from SQLite (e.g. `http://scale.example/api/v5`).
     #[arg(long, value_name = "URL", conflicts_with_all = ["db", "simulate"])]
     pub upstream: Option<String>,
+
+    /// Delay every API answer by this many milliseconds (not static files,
+    /// not CORS preflights), to behave like a slow Scale.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub latency_ms: u64,
+
+    /// Let pages on this origin (`https://portal.example:8443`) call the API
+    /// with credentials (CORS). Repeatable; exact match only.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
+
+    /// The CSP `frame-ancestors` sources of the app's HTML: who may frame
+    /// the app (its `/embed/...` routes), e.g. `'self' https://portal.example`.
+    #[arg(long, default_value = "'self'", value_name = "SOURCES")]
+    pub frame_ancestors: String,
 }
 
 impl Args {

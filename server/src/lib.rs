@@ -9,8 +9,12 @@
 
 pub mod api;
 pub mod args;
+pub mod compress;
+pub mod cors;
 pub mod db;
 pub mod demo;
+pub mod load;
+pub mod security;
 pub mod simulate;
 pub mod static_files;
 pub mod upstream;
@@ -18,14 +22,13 @@ pub mod upstream;
 pub use args::Args;
 
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Where API answers come from.
 pub enum Backend {
@@ -35,28 +38,88 @@ pub enum Backend {
 
 pub struct AppState {
     pub backend: Backend,
-    pub dist: Option<PathBuf>,
+    pub dist: Option<static_files::StaticFiles>,
     pub refresh_seconds: u32,
+    /// Added to every API answer (`--latency-ms`).
+    pub latency: Duration,
+    pub cors: cors::Cors,
+    /// The CSP `frame-ancestors` sources of the app's HTML.
+    pub frame_ancestors: String,
 }
 
-/// The largest request body accepted (a cancel body is tiny).
-const MAX_BODY: usize = 1 << 20;
+/// The largest request body accepted (a cancel body is a few bytes).
+pub const MAX_BODY: usize = 64 * 1024;
 
-/// Every request goes through here: API, config, static files.
+fn too_large() -> Response {
+    api::ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Request body too large (the limit is 64 KiB).",
+    )
+    .into_response()
+}
+
+/// Every request goes through here: API, config, static files. The answer
+/// then gets CORS, security headers and compression.
 async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let path = parts.uri.path().to_string();
-    let query = parts.uri.query().map(str::to_string);
-
-    if let Some((prefix, rest)) = api::split_api_path(&path) {
-        let body = match axum::body::to_bytes(body, MAX_BODY).await {
-            Ok(b) => b,
-            Err(_) => {
-                return api::ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.")
-                    .into_response()
-            }
+    let encoding = compress::negotiate_headers(req.headers());
+    let is_api = api::split_api_path(req.uri().path()).is_some();
+    let mut response = if is_api {
+        let allowed = state.cors.allowed_origin(req.headers());
+        let mut r = match state.cors.preflight(req.method(), req.headers()) {
+            Some(r) => r,
+            None => api_request(state.clone(), req).await,
         };
-        return match &state.backend {
+        state.cors.decorate(r.headers_mut(), allowed);
+        r
+    } else {
+        let mut r = app_request(&state, req).await;
+        // The app's files are public code a portal's page loads (embed.js
+        // imports the glue JS and fetches the wasm), without credentials.
+        r.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        r
+    };
+    let kind = if is_api {
+        security::Kind::Api
+    } else if response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"))
+    {
+        security::Kind::Html
+    } else {
+        security::Kind::Asset
+    };
+    security::apply(response.headers_mut(), kind, &state.frame_ancestors);
+    compress::compress_response(response, encoding).await
+}
+
+/// An API request: size limit, latency, then the database or the upstream,
+/// on its own task so that a panic is a `500`, not a dropped connection.
+async fn api_request(state: Arc<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return too_large();
+    }
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => return too_large(),
+    };
+    if !state.latency.is_zero() {
+        tokio::time::sleep(state.latency).await;
+    }
+    let task = tokio::spawn(async move {
+        let path = parts.uri.path().to_string();
+        let query = parts.uri.query().map(str::to_string);
+        match &state.backend {
             Backend::Db(db) => {
                 api::handle(
                     db.clone(),
@@ -71,6 +134,9 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
                 .await
             }
             Backend::Upstream(u) => {
+                let Some((prefix, rest)) = api::split_api_path(&path) else {
+                    return api::ApiError::not_found().into_response();
+                };
                 u.forward(
                     parts.method,
                     prefix,
@@ -81,20 +147,30 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
                 )
                 .await
             }
-        };
+        }
+    });
+    match task.await {
+        Ok(r) => r,
+        Err(e) => api::ApiError::internal(format!("request handler failed: {e}")).into_response(),
     }
+}
+
+/// Everything that is not the API: `config.json`, the app, the landing page.
+async fn app_request(state: &AppState, req: Request) -> Response {
+    let (parts, _body) = req.into_parts();
+    let path = parts.uri.path();
+    let want = static_files::Want::from_parts(&parts.method, &parts.headers);
     if path == "/config.json" {
         if parts.method != Method::GET && parts.method != Method::HEAD {
             return static_files::method_not_allowed(&parts.method);
         }
-        return static_files::config(state.dist.as_deref(), state.refresh_seconds, &parts.method)
-            .await;
+        return static_files::config(state.dist.as_ref(), state.refresh_seconds, &want).await;
     }
     if path == "/api" || path.starts_with("/api/") {
         return api::ApiError::not_found().into_response();
     }
     match &state.dist {
-        Some(dir) => static_files::serve(dir, &path, &parts.method).await,
+        Some(files) => files.serve(path, &want).await,
         None if path == "/" && parts.method == Method::GET => static_files::landing(),
         None => api::ApiError::not_found().into_response(),
     }
@@ -194,6 +270,8 @@ pub async fn run(args: Args) -> Result<(), String> {
             return Err(format!("--dist {}: not a directory", dir.display()));
         }
     }
+    let cors = cors::Cors::new(&args.cors_origins)?;
+    let frame_ancestors = security::check_frame_ancestors(&args.frame_ancestors)?;
     let upstream = match &args.upstream {
         Some(url) => Some(upstream::Upstream::new(url)?),
         None => None,
@@ -233,8 +311,14 @@ pub async fn run(args: Args) -> Result<(), String> {
     };
     let state = Arc::new(AppState {
         backend,
-        dist: args.dist.clone(),
+        dist: args
+            .dist
+            .clone()
+            .map(|d| static_files::StaticFiles::new(d, frame_ancestors.clone())),
         refresh_seconds: args.refresh_seconds,
+        latency: Duration::from_millis(args.latency_ms),
+        cors,
+        frame_ancestors,
     });
 
     // Tests and the xtask read this line to find the port.

@@ -4,10 +4,23 @@
 //! that names no file and does not look like a file (no extension in its
 //! last segment) gets `index.html`, so the app's own routes (`/jobs/42`)
 //! survive a reload; a missing `/app.js` stays a 404.
+//!
+//! Files are served from memory with an `ETag` (and `304`s), compressed
+//! once per version (brotli or gzip as the request accepts), with
+//! `Cache-Control` by name: content-hashed names are immutable, the rest
+//! revalidate. HTML carries the app's CSP with the hashes of its inline
+//! scripts (see [`crate::security`]).
 
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use crate::compress::{self, Encoding};
+use crate::security;
+use axum::body::Bytes;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
 
 /// The MIME type for a file name. `application/wasm` matters: browsers
 /// refuse to stream-compile WebAssembly served as anything else.
@@ -60,30 +73,267 @@ fn safe_join(root: &Path, url_path: &str) -> Option<PathBuf> {
     Some(out)
 }
 
-async fn file_response(path: &Path, method: &Method) -> Option<Response> {
-    let meta = tokio::fs::metadata(path).await.ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    let bytes = tokio::fs::read(path).await.ok()?;
-    let mut r = if *method == Method::HEAD {
-        let mut r = StatusCode::OK.into_response();
-        if let Ok(v) = HeaderValue::from_str(&bytes.len().to_string()) {
-            r.headers_mut().insert(header::CONTENT_LENGTH, v);
+/// Whether a file name carries a content hash, as Trunk names its outputs
+/// (`scale-jobs-app-1f2dd3ea70b2e3a9.js`, `..._bg.wasm`,
+/// `main-85fd406e0230c606.css`): a dash and 16 to 64 lowercase hex digits
+/// at the end of the stem, before an optional `_bg`. Such a file never
+/// changes under its name, so it may be cached for good.
+pub fn has_content_hash(file_name: &str) -> bool {
+    let stem = file_name.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    match stem.rsplit_once('-') {
+        Some((head, hash)) => {
+            !head.is_empty()
+                && (16..=64).contains(&hash.len())
+                && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         }
-        r
+        None => false,
+    }
+}
+
+/// `Cache-Control` for a file: hashed names forever, everything else
+/// (`index.html`, `embed.js`, `config.json`, `stylers.css`) revalidated on
+/// every use, cheaply, through its `ETag`.
+pub fn cache_control(file_name: &str) -> &'static str {
+    if has_content_hash(file_name) {
+        "public, max-age=31536000, immutable"
     } else {
-        (StatusCode::OK, bytes).into_response()
-    };
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(mime_for(path)),
-    );
-    // index.html and config.json must be re-read after a rebuild; hashed
-    // assets could be cached forever, but a dev server keeps it simple.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Some(r)
+        "no-cache"
+    }
+}
+
+/// One version of one file, with its compressed forms made on first use.
+struct Entry {
+    modified: Option<SystemTime>,
+    len: u64,
+    raw: Bytes,
+    /// A strong validator of the bytes: a hash of the content.
+    tag: String,
+    mime: &'static str,
+    /// For HTML: the app's CSP, with the hashes of its inline scripts.
+    csp: Option<String>,
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
+}
+
+impl Entry {
+    fn variant(&self, encoding: Encoding) -> Option<&OnceLock<Bytes>> {
+        match encoding {
+            Encoding::Identity => None,
+            Encoding::Gzip => Some(&self.gzip),
+            Encoding::Brotli => Some(&self.brotli),
+        }
+    }
+}
+
+/// Files smaller than this are never compressed.
+const COMPRESS_FROM: u64 = compress::MIN_SIZE as u64;
+
+/// The built app in `--dist DIR`, read through a cache of contents and
+/// compressed forms. A file is re-read when its size or modification time
+/// changes, so a rebuild is picked up at once.
+pub struct StaticFiles {
+    root: PathBuf,
+    frame_ancestors: String,
+    cache: Mutex<HashMap<PathBuf, Arc<Entry>>>,
+}
+
+/// What a request wants of a file.
+pub struct Want<'a> {
+    pub method: &'a Method,
+    pub encoding: Encoding,
+    pub if_none_match: Option<&'a str>,
+}
+
+impl Want<'_> {
+    pub fn from_parts<'a>(method: &'a Method, headers: &'a HeaderMap) -> Want<'a> {
+        Want {
+            method,
+            encoding: compress::negotiate_headers(headers),
+            if_none_match: headers
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok()),
+        }
+    }
+}
+
+/// Whether an `If-None-Match` value names `etag` (weak comparison, as for
+/// GET and HEAD).
+fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    let etag = bare(etag);
+    if_none_match
+        .split(',')
+        .any(|t| t.trim() == "*" || bare(t) == etag)
+}
+
+impl StaticFiles {
+    pub fn new(root: PathBuf, frame_ancestors: String) -> StaticFiles {
+        StaticFiles {
+            root,
+            frame_ancestors,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The current version of the file at `path`, if it is a file.
+    async fn entry(&self, path: &Path) -> Option<Arc<Entry>> {
+        let meta = tokio::fs::metadata(path).await.ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        let modified = meta.modified().ok();
+        if let Some(e) = self.lock().get(path) {
+            if e.len == meta.len() && e.modified == modified {
+                return Some(e.clone());
+            }
+        }
+        let raw = Bytes::from(tokio::fs::read(path).await.ok()?);
+        let mime = mime_for(path);
+        let mut hasher = std::hash::DefaultHasher::new();
+        raw.hash(&mut hasher);
+        let csp = mime.starts_with("text/html").then(|| {
+            let hashes = security::inline_script_hashes(&String::from_utf8_lossy(&raw));
+            security::html_csp(&self.frame_ancestors, &hashes)
+        });
+        let entry = Arc::new(Entry {
+            modified,
+            len: raw.len() as u64,
+            tag: format!("{:016x}{:x}", hasher.finish(), raw.len()),
+            raw,
+            mime,
+            csp,
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+        });
+        self.lock().insert(path.to_path_buf(), entry.clone());
+        Some(entry)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Arc<Entry>>> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The response for the file at `path`, or `None` if there is none.
+    async fn file_response(&self, path: &Path, want: &Want<'_>) -> Option<Response> {
+        let entry = self.entry(path).await?;
+        let compressible = compress::is_compressible(entry.mime);
+        let encoding = if compressible && entry.len >= COMPRESS_FROM {
+            want.encoding
+        } else {
+            Encoding::Identity
+        };
+        let etag = match encoding.token() {
+            Some(t) => format!("\"{}-{t}\"", entry.tag),
+            None => format!("\"{}\"", entry.tag),
+        };
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(entry.mime));
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control(name)),
+        );
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            headers.insert(header::ETAG, v);
+        }
+        if compressible {
+            compress::add_vary(&mut headers, "Accept-Encoding");
+        }
+        if let Some(csp) = entry
+            .csp
+            .as_deref()
+            .and_then(|c| HeaderValue::from_str(c).ok())
+        {
+            headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+        if want
+            .if_none_match
+            .is_some_and(|inm| etag_matches(inm, &etag))
+        {
+            let mut r = StatusCode::NOT_MODIFIED.into_response();
+            r.headers_mut().extend(headers);
+            return Some(r);
+        }
+        let body = match entry.variant(encoding) {
+            None => entry.raw.clone(),
+            Some(cell) => match cell.get() {
+                Some(b) => b.clone(),
+                None => {
+                    let e = entry.clone();
+                    tokio::task::spawn_blocking(move || {
+                        e.variant(encoding)
+                            .map(|cell| {
+                                cell.get_or_init(|| {
+                                    Bytes::from(compress::compress(
+                                        &e.raw,
+                                        encoding,
+                                        compress::Level::Best,
+                                    ))
+                                })
+                                .clone()
+                            })
+                            .unwrap_or_else(|| e.raw.clone())
+                    })
+                    .await
+                    .ok()?
+                }
+            },
+        };
+        if let Some(token) = encoding.token() {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
+        }
+        let mut r = if *want.method == Method::HEAD {
+            let mut r = StatusCode::OK.into_response();
+            if let Ok(v) = HeaderValue::from_str(&body.len().to_string()) {
+                r.headers_mut().insert(header::CONTENT_LENGTH, v);
+            }
+            r
+        } else {
+            (StatusCode::OK, body).into_response()
+        };
+        r.headers_mut().extend(headers);
+        Some(r)
+    }
+
+    /// Serves `url_path`, falling back to `index.html` for app routes.
+    pub async fn serve(&self, url_path: &str, want: &Want<'_>) -> Response {
+        if *want.method != Method::GET && *want.method != Method::HEAD {
+            return method_not_allowed(want.method);
+        }
+        let Some(path) = safe_join(&self.root, url_path) else {
+            return not_found();
+        };
+        if let Some(r) = self.file_response(&path, want).await {
+            return r;
+        }
+        if path.is_dir() {
+            if let Some(r) = self.file_response(&path.join("index.html"), want).await {
+                return r;
+            }
+        }
+        let last = url_path.rsplit('/').next().unwrap_or("");
+        if last.contains('.') {
+            return not_found();
+        }
+        match self
+            .file_response(&self.root.join("index.html"), want)
+            .await
+        {
+            Some(r) => r,
+            None => not_found(),
+        }
+    }
+
+    /// DIR's own `config.json`, if it has one.
+    pub async fn config(&self, want: &Want<'_>) -> Option<Response> {
+        self.file_response(&self.root.join("config.json"), want)
+            .await
+    }
 }
 
 fn not_found() -> Response {
@@ -102,36 +352,10 @@ pub fn method_not_allowed(method: &Method) -> Response {
     r
 }
 
-/// Serves `url_path` from `root`, falling back to `index.html`.
-pub async fn serve(root: &Path, url_path: &str, method: &Method) -> Response {
-    if *method != Method::GET && *method != Method::HEAD {
-        return method_not_allowed(method);
-    }
-    let Some(path) = safe_join(root, url_path) else {
-        return not_found();
-    };
-    if let Some(r) = file_response(&path, method).await {
-        return r;
-    }
-    if path.is_dir() {
-        if let Some(r) = file_response(&path.join("index.html"), method).await {
-            return r;
-        }
-    }
-    let last = url_path.rsplit('/').next().unwrap_or("");
-    if last.contains('.') {
-        return not_found();
-    }
-    match file_response(&root.join("index.html"), method).await {
-        Some(r) => r,
-        None => not_found(),
-    }
-}
-
 /// `/config.json`: DIR's own if it has one, else generated defaults.
-pub async fn config(dist: Option<&Path>, refresh_seconds: u32, method: &Method) -> Response {
-    if let Some(dir) = dist {
-        if let Some(r) = file_response(&dir.join("config.json"), method).await {
+pub async fn config(dist: Option<&StaticFiles>, refresh_seconds: u32, want: &Want<'_>) -> Response {
+    if let Some(files) = dist {
+        if let Some(r) = files.config(want).await {
             return r;
         }
     }
@@ -172,6 +396,40 @@ mod tests {
         assert_eq!(safe_join(root, "/../etc/passwd"), None);
         assert_eq!(safe_join(root, "/%2e%2e/etc/passwd"), None);
         assert_eq!(safe_join(root, "/a/..%2F..%2Fx"), None);
+    }
+
+    #[test]
+    fn hashed_names() {
+        for name in [
+            "scale-jobs-app-1f2dd3ea70b2e3a9.js",
+            "scale-jobs-app-1f2dd3ea70b2e3a9_bg.wasm",
+            "main-85fd406e0230c606.css",
+        ] {
+            assert!(has_content_hash(name), "{name}");
+            assert_eq!(cache_control(name), "public, max-age=31536000, immutable");
+        }
+        for name in [
+            "index.html",
+            "embed.js",
+            "config.json",
+            "stylers.css",
+            "app-1234.js",
+            "scale-jobs-app_bg.wasm",
+            "-1f2dd3ea70b2e3a9.js",
+            "x-1F2DD3EA70B2E3A9.js",
+        ] {
+            assert!(!has_content_hash(name), "{name}");
+            assert_eq!(cache_control(name), "no-cache");
+        }
+    }
+
+    #[test]
+    fn etags_compare_weakly() {
+        assert!(etag_matches("\"abc\"", "\"abc\""));
+        assert!(etag_matches("W/\"abc\"", "\"abc\""));
+        assert!(etag_matches("\"x\", \"abc\"", "\"abc\""));
+        assert!(etag_matches("*", "\"abc\""));
+        assert!(!etag_matches("\"abc-br\"", "\"abc\""));
     }
 
     #[test]

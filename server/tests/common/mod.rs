@@ -214,6 +214,79 @@ pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str
     Resp::from(req.send().expect("request"))
 }
 
+/// A response with its raw body bytes (compressed bodies are not text).
+#[derive(Debug)]
+pub struct RawResp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl RawResp {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    /// The body decoded per its `Content-Encoding`.
+    pub fn decoded(&self) -> Vec<u8> {
+        use std::io::Read;
+        match self.header("content-encoding").as_deref() {
+            None => self.body.clone(),
+            Some("gzip") => {
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(&self.body[..])
+                    .read_to_end(&mut out)
+                    .expect("gzip body");
+                out
+            }
+            Some("br") => {
+                let mut out = Vec::new();
+                brotli::BrotliDecompress(&mut &self.body[..], &mut out).expect("brotli body");
+                out
+            }
+            Some(other) => panic!("unexpected content-encoding {other}"),
+        }
+    }
+
+    /// Whether `Vary` names `token`.
+    pub fn varies_on(&self, token: &str) -> bool {
+        self.headers
+            .get_all("vary")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    }
+}
+
+pub fn send_raw(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+) -> RawResp {
+    let mut req = client().request(Method::from_bytes(method.as_bytes()).unwrap(), url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    if let Some(b) = body {
+        req = req.body(b);
+    }
+    let r = req.send().expect("request");
+    RawResp {
+        status: r.status().as_u16(),
+        headers: r.headers().clone(),
+        body: r.bytes().map(|b| b.to_vec()).unwrap_or_default(),
+    }
+}
+
+pub fn get_raw(url: &str, headers: &[(&str, &str)]) -> RawResp {
+    send_raw("GET", url, headers, None)
+}
+
 pub fn patch_json(url: &str, body: &str) -> Resp {
     send(
         "PATCH",
