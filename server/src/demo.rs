@@ -606,6 +606,16 @@ const WS_RAW_SENTINEL: i64 = 2;
 const WS_PRODUCTS: i64 = 3;
 const WS_EXPORTS: i64 = 4;
 const WS_INCOMING: i64 = 5;
+/// An old mirror whose files carry URLs that are not http(s): the app must
+/// show them as text, never as links (see [`Hostile`]).
+const WS_LEGACY_MIRROR: i64 = 6;
+
+/// A `javascript:` URL, as a hostile or broken file record may carry.
+pub const SCRIPT_URL: &str = "javascript:alert(document.domain)";
+/// A `data:` URL that would run a script if opened.
+pub const DATA_URL: &str = "data:text/html,<script>alert(1)</script>";
+/// A file name that is markup.
+pub const MARKUP_FILE_NAME: &str = "<img src=x onerror=alert(1)>.tif";
 
 static WORKSPACES: &[(i64, &str, &str)] = &[
     (WS_RAW_LANDSAT, "raw-landsat", "Raw Landsat"),
@@ -613,6 +623,7 @@ static WORKSPACES: &[(i64, &str, &str)] = &[
     (WS_PRODUCTS, "products", "Products"),
     (WS_EXPORTS, "exports", "Exports"),
     (WS_INCOMING, "incoming", "Incoming"),
+    (WS_LEGACY_MIRROR, "legacy-mirror", "Legacy Mirror"),
 ];
 
 static COUNTRIES: &[&str] = &[
@@ -903,12 +914,24 @@ pub struct JobSpec {
     pub age: Micros,
 }
 
+/// What a scripted group's first file input gets instead of a normal
+/// record: the hostile text the real data set holds. Applied without extra
+/// random draws, so every other job stays as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hostile {
+    /// In `legacy-mirror`, URL [`SCRIPT_URL`], named [`MARKUP_FILE_NAME`].
+    ScriptUrl,
+    /// In `legacy-mirror`, URL [`DATA_URL`].
+    DataUrl,
+}
+
 /// The generator: a PRNG, a fixed `now`, and id counters.
 pub struct Generator {
     rng: Rng,
     now: Micros,
     ids: NextIds,
     group: u64,
+    hostile: Option<Hostile>,
 }
 
 /// An execution about to be written.
@@ -955,6 +978,7 @@ impl Generator {
                 recipe: 1,
             },
             group: 0,
+            hostile: None,
         }
     }
 
@@ -992,6 +1016,11 @@ impl Generator {
     fn next_specs(&mut self) -> Vec<JobSpec> {
         let g = self.group;
         self.group += 1;
+        self.hostile = match g {
+            2 => Some(Hostile::ScriptUrl),
+            8 => Some(Hostile::DataUrl),
+            _ => None,
+        };
         let spec = |type_id, status, error, failed_before, age| JobSpec {
             type_id,
             status,
@@ -1001,6 +1030,7 @@ impl Generator {
         };
         match g {
             // A superseded chain of three: two failed attempts, then a run.
+            // (Groups 2 and 8 also get a hostile input file: see Hostile.)
             0 => vec![
                 spec(7, St::Failed, Some(8), 0, 30 * HOUR),
                 spec(7, St::Failed, Some(6), 1, 20 * HOUR),
@@ -1238,6 +1268,10 @@ impl Generator {
         self.ids.file += 1;
         let when = db::ts(created).0;
         let url = match product {
+            None if workspace == WS_LEGACY_MIRROR => match self.hostile.take() {
+                Some(Hostile::DataUrl) => DATA_URL.to_string(),
+                _ => SCRIPT_URL.to_string(),
+            },
             Some((_, job, _, def)) => format!(
                 "https://products.example.com/scale/{}/{}/{job}/{name}",
                 def.name, def.version
@@ -1395,6 +1429,13 @@ impl Generator {
                                 false,
                             ),
                         };
+                    let (ws, file_name) = match self.hostile {
+                        Some(Hostile::ScriptUrl) => {
+                            (WS_LEGACY_MIRROR, MARKUP_FILE_NAME.to_string())
+                        }
+                        Some(Hostile::DataUrl) => (WS_LEGACY_MIRROR, file_name),
+                        None => (ws, file_name),
+                    };
                     let (fid, size) = self.write_file(
                         tx,
                         ws,

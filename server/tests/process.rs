@@ -425,6 +425,64 @@ fn demo_data_is_rich() {
     assert!(file && files && recipes);
 }
 
+/// Every file object in a details answer's inputs and outputs.
+fn detail_files(d: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    for key in ["inputs", "outputs"] {
+        for item in d[key].as_array().unwrap() {
+            match &item["value"] {
+                Value::Array(a) => out.extend(a.iter().filter(|f| f.is_object()).cloned()),
+                f @ Value::Object(_) => out.push(f.clone()),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn demo_data_holds_hostile_urls_and_names_even_when_small() {
+    let s = Server::start(&["--demo-jobs", "300", "--seed", "9"]);
+    let mut script_url = None;
+    let mut data_url = None;
+    let mut markup_name = false;
+    let mut https = 0;
+    // The scripted jobs come first: the hostile ones are among them.
+    for id in 1..=40 {
+        let d = get(&s.api(&format!("/jobs/{id}/"))).json();
+        for f in detail_files(&d) {
+            let url = f["url"].as_str().unwrap();
+            if url == "javascript:alert(document.domain)" {
+                script_url = Some(id);
+                assert_eq!(f["workspace"]["name"], "legacy-mirror");
+            } else if url == "data:text/html,<script>alert(1)</script>" {
+                data_url = Some(id);
+                assert_eq!(f["workspace"]["name"], "legacy-mirror");
+            } else {
+                assert!(url.starts_with("https://"), "{url}");
+                https += 1;
+            }
+            markup_name |= f["file_name"] == "<img src=x onerror=alert(1)>.tif";
+        }
+    }
+    let (script_url, data_url) = (script_url.unwrap(), data_url.unwrap());
+    assert_ne!(script_url, data_url, "two different jobs");
+    assert!(markup_name && https > 20);
+    // Lists show them too (the updates list carries input files).
+    let updates = all_jobs(&s, "/jobs/updates/");
+    let odd: Vec<&str> = updates
+        .iter()
+        .flat_map(|j| j["input_files"].as_array().unwrap())
+        .filter_map(|f| f["url"].as_str())
+        .filter(|u| !u.starts_with("https://"))
+        .collect();
+    assert_eq!(odd.len(), 2, "{odd:?}");
+    // The hostile job type text is still there.
+    assert!(updates
+        .iter()
+        .any(|j| j["job_type"]["title"] == "<b>Vector</b> Export & Publish"));
+}
+
 #[test]
 fn database_file_persists_and_shutdown_is_clean() {
     let dir = temp_dir("dbfile");
