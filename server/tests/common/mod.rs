@@ -116,6 +116,12 @@ impl Server {
         self.child.id()
     }
 
+    /// Kills the process with SIGKILL (no chance to clean up) and waits.
+    pub fn kill_hard(&mut self) -> Option<ExitStatus> {
+        let _ = self.child.kill();
+        self.child.wait().ok()
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub fn terminate(&mut self) -> Option<ExitStatus> {
         let _ = Command::new("kill")
