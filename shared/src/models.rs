@@ -275,6 +275,14 @@ pub struct ScaleFile {
 /// The product form of a file: the same object with its product fields set.
 pub type ProductFile = ScaleFile;
 
+/// Decodes a JSON value as `T` by way of its text. `serde_json::from_value`
+/// would be direct, but it instantiates all of `T`'s decoding a second time
+/// (for the `Value` deserializer); the text path reuses the one every page
+/// already has, which matters for the WebAssembly bundle's size.
+fn reparse<T: serde::de::DeserializeOwned>(value: &Value) -> Option<T> {
+    serde_json::from_str(&value.to_string()).ok()
+}
+
 /// The value of one job input or output.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IoValue {
@@ -297,16 +305,16 @@ impl IoValue {
     pub fn from_raw(kind: &str, value: Value) -> IoValue {
         match value {
             Value::Null => IoValue::Unset,
-            Value::Object(_) if kind == "file" || kind != "property" => {
-                match serde_json::from_value::<ScaleFile>(value.clone()) {
-                    Ok(f) => IoValue::File(Box::new(f)),
-                    Err(_) => IoValue::Other(value),
-                }
-            }
-            Value::Array(ref items) if kind != "property" && items.iter().all(Value::is_object) => {
-                match serde_json::from_value::<Vec<ScaleFile>>(value.clone()) {
-                    Ok(f) => IoValue::Files(f),
-                    Err(_) => IoValue::Other(value),
+            Value::Object(_) if kind != "property" => match reparse::<ScaleFile>(&value) {
+                Some(f) => IoValue::File(Box::new(f)),
+                None => IoValue::Other(value),
+            },
+            Value::Array(ref items)
+                if kind != "property" && items.iter().all(Value::is_object) =>
+            {
+                match reparse::<Vec<ScaleFile>>(&value) {
+                    Some(f) => IoValue::Files(f),
+                    None => IoValue::Other(value),
                 }
             }
             Value::String(_) | Value::Number(_) | Value::Bool(_) => IoValue::Property(value),
@@ -402,47 +410,90 @@ pub struct Recipe {
     pub last_modified: Option<Timestamp>,
 }
 
-/// A job as listed by `/jobs/`, `/jobs/updates/` and `/jobs/executions/`.
-///
-/// The latter two add one field each (`input_files`, `latest_job_exe`);
-/// they are optional here rather than three near-identical structs, which
-/// also keeps decoding of 1000-row pages free of `flatten` buffering.
-#[skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Job {
-    pub id: i64,
-    pub job_type: Option<JobType>,
-    pub job_type_rev: Option<JobTypeRevision>,
-    pub event: Option<TriggerEvent>,
-    pub error: Option<JobError>,
-    pub status: Option<JobStatus>,
-    pub priority: Option<i64>,
-    pub num_exes: Option<i64>,
-    pub timeout: Option<i64>,
-    pub max_tries: Option<i64>,
-    pub cpus_required: Option<f64>,
-    pub mem_required: Option<f64>,
-    pub disk_in_required: Option<f64>,
-    pub disk_out_required: Option<f64>,
-    pub is_superseded: Option<bool>,
-    /// `{id}` in lists; a short job object in details.
-    pub root_superseded_job: Option<Box<Job>>,
-    pub superseded_job: Option<Box<Job>>,
-    pub superseded_by_job: Option<Box<Job>>,
-    pub delete_superseded: Option<bool>,
-    pub created: Option<Timestamp>,
-    pub queued: Option<Timestamp>,
-    pub started: Option<Timestamp>,
-    pub ended: Option<Timestamp>,
-    pub last_status_change: Option<Timestamp>,
-    pub superseded: Option<Timestamp>,
-    pub last_modified: Option<Timestamp>,
-    /// Scale 5.2+ lists the node a job ran on.
-    pub node: Option<Node>,
-    /// `/jobs/executions/` only.
-    pub latest_job_exe: Option<Box<JobExecution>>,
-    /// `/jobs/updates/` only.
-    pub input_files: Option<Vec<ScaleFile>>,
+/// Defines [`Job`] and, from the same field list, the flat form a detail
+/// body is decoded through. `#[serde(flatten)]` would do the same, but it
+/// buffers every value and instantiates all of `Job`'s decoding a second
+/// time for the buffer, which costs the WebAssembly bundle tens of KiB.
+macro_rules! job_with_fields {
+    ($($(#[$m:meta])* $f:ident : $t:ty,)*) => {
+        /// A job as listed by `/jobs/`, `/jobs/updates/` and `/jobs/executions/`.
+        ///
+        /// The latter two add one field each (`input_files`, `latest_job_exe`);
+        /// they are optional here rather than three near-identical structs, which
+        /// also keeps decoding of 1000-row pages free of `flatten` buffering.
+        #[skip_serializing_none]
+        #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+        pub struct Job {
+            pub id: i64,
+            $($(#[$m])* pub $f: $t,)*
+        }
+
+        /// A detail body, flat, as it arrives.
+        #[derive(Deserialize)]
+        struct FlatDetails {
+            id: i64,
+            $($f: $t,)*
+            data: Option<Value>,
+            results: Option<Value>,
+            #[serde(default, deserialize_with = "nullable_vec")]
+            recipes: Vec<Recipe>,
+            #[serde(default, deserialize_with = "nullable_vec")]
+            job_exes: Vec<JobExecution>,
+            #[serde(default, deserialize_with = "nullable_vec")]
+            inputs: Vec<JobIo>,
+            #[serde(default, deserialize_with = "nullable_vec")]
+            outputs: Vec<JobIo>,
+        }
+
+        impl From<FlatDetails> for JobDetails {
+            fn from(d: FlatDetails) -> JobDetails {
+                JobDetails {
+                    job: Job { id: d.id, $($f: d.$f,)* },
+                    data: d.data,
+                    results: d.results,
+                    recipes: d.recipes,
+                    job_exes: d.job_exes,
+                    inputs: d.inputs,
+                    outputs: d.outputs,
+                }
+            }
+        }
+    };
+}
+
+job_with_fields! {
+        job_type: Option<JobType>,
+        job_type_rev: Option<JobTypeRevision>,
+        event: Option<TriggerEvent>,
+        error: Option<JobError>,
+        status: Option<JobStatus>,
+        priority: Option<i64>,
+        num_exes: Option<i64>,
+        timeout: Option<i64>,
+        max_tries: Option<i64>,
+        cpus_required: Option<f64>,
+        mem_required: Option<f64>,
+        disk_in_required: Option<f64>,
+        disk_out_required: Option<f64>,
+        is_superseded: Option<bool>,
+        /// `{id}` in lists; a short job object in details.
+        root_superseded_job: Option<Box<Job>>,
+        superseded_job: Option<Box<Job>>,
+        superseded_by_job: Option<Box<Job>>,
+        delete_superseded: Option<bool>,
+        created: Option<Timestamp>,
+        queued: Option<Timestamp>,
+        started: Option<Timestamp>,
+        ended: Option<Timestamp>,
+        last_status_change: Option<Timestamp>,
+        superseded: Option<Timestamp>,
+        last_modified: Option<Timestamp>,
+        /// Scale 5.2+ lists the node a job ran on.
+        node: Option<Node>,
+        /// `/jobs/executions/` only.
+        latest_job_exe: Option<Box<JobExecution>>,
+        /// `/jobs/updates/` only.
+        input_files: Option<Vec<ScaleFile>>,
 }
 
 /// A job as listed by `/jobs/updates/` (with `input_files`).
@@ -462,7 +513,7 @@ impl Job {
 /// `GET /jobs/{id}/`: the job with its data, results, recipes, executions
 /// (newest first), inputs and outputs.
 #[skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct JobDetails {
     #[serde(flatten)]
     pub job: Job,
@@ -476,6 +527,12 @@ pub struct JobDetails {
     pub inputs: Vec<JobIo>,
     #[serde(default, deserialize_with = "nullable_vec")]
     pub outputs: Vec<JobIo>,
+}
+
+impl<'de> Deserialize<'de> for JobDetails {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        FlatDetails::deserialize(d).map(JobDetails::from)
+    }
 }
 
 /// An error body: `{"detail": "..."}`. `detail` is usually a string, but
