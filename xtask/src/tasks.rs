@@ -18,17 +18,17 @@ const BUILD_LIMIT: Duration = Duration::from_secs(50 * 60);
 /// killed well inside CI's 90 minutes.
 const RUN_LIMIT: Duration = Duration::from_secs(15 * 60);
 
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
 }
 
-fn dist_dir() -> PathBuf {
+pub fn dist_dir() -> PathBuf {
     root().join("dist")
 }
 
-fn server_bin() -> PathBuf {
+pub fn server_bin() -> PathBuf {
     target_dir().join(SERVER_PROFILE).join("scale-jobs-server")
 }
 
@@ -40,12 +40,12 @@ pub fn dist() -> Result {
 
 /// `cargo fetch` first because Trunk runs offline (`--offline` builds); then
 /// the release bundle, with npm's wasm-opt first on PATH (see `proc::tool_path`).
-fn build_dist() -> Result {
+pub fn build_dist() -> Result {
     proc::run(proc::cargo().arg("fetch"))?;
     proc::run(command("trunk").args(["build", "--release"]))
 }
 
-fn build_server() -> Result {
+pub fn build_server() -> Result {
     proc::run(proc::cargo().args([
         "build",
         "-p",
@@ -55,7 +55,7 @@ fn build_server() -> Result {
     ]))
 }
 
-fn print_sizes(dist: &Path) -> Result {
+pub fn print_sizes(dist: &Path) -> Result {
     let mut files = Vec::new();
     collect_files(dist, &mut files).map_err(|e| format!("cannot list {}: {e}", dist.display()))?;
     files.sort();
@@ -239,6 +239,9 @@ impl Report {
             self.finish(name, started, false, step_counts(true, false, ""), note);
             return;
         }
+        // cargo test stops at the first failing test binary by default;
+        // the totals must cover every binary.
+        cmd.arg("--no-fail-fast");
         let got = run_captured(&mut cmd, RUN_LIMIT);
         let ok = got.success();
         let counts = step_counts(true, ok, &got.output);
