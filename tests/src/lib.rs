@@ -59,6 +59,8 @@
 //! database, a fixed seed) and its own browser. Tests run two at a time
 //! (libtest's default on two cores), so never assume a fixed port.
 
+pub mod hostile;
+
 use anyhow::{anyhow, bail, Context, Result};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
