@@ -1,6 +1,6 @@
 //! Formatting of times, durations and sizes for people.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Timelike, Utc};
 
 /// A length of time, two units at most: `45 s`, `3 min 20 s`, `2 h 5 min`,
 /// `3 d 4 h`. Negative lengths (clock skew between server and browser) are
@@ -78,14 +78,36 @@ pub enum TimeZoneChoice {
 }
 
 /// The exact time: `2026-11-29 06:53:57 UTC` or `2026-11-29 07:53:57 +01:00`.
+///
+/// Formatted by hand: chrono's `format()` brings a strftime interpreter
+/// into the WebAssembly bundle for three fixed patterns.
 pub fn exact_time(t: DateTime<Utc>, offset: Option<FixedOffset>) -> String {
     match offset {
-        None => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        Some(o) => t
-            .with_timezone(&o)
-            .format("%Y-%m-%d %H:%M:%S %:z")
-            .to_string(),
+        None => format!("{} UTC", ymd_hms(&t.naive_utc())),
+        Some(o) => {
+            let secs = o.local_minus_utc();
+            let sign = if secs < 0 { '-' } else { '+' };
+            let a = secs.unsigned_abs();
+            format!(
+                "{} {sign}{:02}:{:02}",
+                ymd_hms(&t.with_timezone(&o).naive_local()),
+                a / 3600,
+                (a % 3600) / 60
+            )
+        }
     }
+}
+
+fn ymd_hms(t: &NaiveDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// A byte count in binary units: `8.5 KiB`, `176 MiB`, `1.2 GiB`.
@@ -128,20 +150,41 @@ fn trim_number(v: f64) -> String {
 /// The local-time value for an `<input type="datetime-local">` (minutes
 /// precision) of an instant, in UTC or at a fixed offset.
 pub fn to_datetime_local(t: DateTime<Utc>, offset: Option<FixedOffset>) -> String {
-    match offset {
-        None => t.format("%Y-%m-%dT%H:%M").to_string(),
-        Some(o) => t.with_timezone(&o).format("%Y-%m-%dT%H:%M").to_string(),
-    }
+    let n = match offset {
+        None => t.naive_utc(),
+        Some(o) => t.with_timezone(&o).naive_local(),
+    };
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        n.year(),
+        n.month(),
+        n.day(),
+        n.hour(),
+        n.minute()
+    )
 }
 
-/// Reads an `<input type="datetime-local">` value (`2026-11-29T07:53` or
-/// with seconds) as a time in UTC or at the given offset.
+/// Reads an `<input type="datetime-local">` value (`2026-11-29T07:53`, with
+/// optional seconds and fraction) as a time in UTC or at the given offset.
 pub fn from_datetime_local(s: &str, offset: Option<FixedOffset>) -> Option<DateTime<Utc>> {
-    use chrono::{NaiveDateTime, TimeZone};
-    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f"))
-        .ok()?;
+    use chrono::{NaiveDate, NaiveTime, TimeZone};
+    let (date, time) = s.trim().split_once('T')?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, mo, da) = (d.next()??, d.next()??, d.next()??);
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(y).ok()?,
+        u32::try_from(mo).ok()?,
+        u32::try_from(da).ok()?,
+    )?;
+    let mut t = time.splitn(3, ':');
+    let h: u32 = t.next()?.parse().ok()?;
+    let m: u32 = t.next()?.parse().ok()?;
+    let sec: u32 = match t.next() {
+        None => 0,
+        // Seconds may carry a fraction; minutes precision is what we keep.
+        Some(x) => x.split('.').next()?.parse().ok()?,
+    };
+    let naive = NaiveDateTime::new(date, NaiveTime::from_hms_opt(h, m, sec)?);
     match offset {
         None => Some(Utc.from_utc_datetime(&naive)),
         Some(o) => o
@@ -221,5 +264,13 @@ mod tests {
         assert_eq!(to_datetime_local(x, Some(cet)), "2026-11-29T07:53");
         assert_eq!(from_datetime_local("2026-11-29T07:53", Some(cet)), Some(x));
         assert_eq!(from_datetime_local("garbage", None), None);
+        assert_eq!(
+            from_datetime_local("2026-11-29T06:53:10.5", None),
+            Some(t("2026-11-29T06:53:10Z"))
+        );
+        assert_eq!(from_datetime_local("2026-02-30T06:53", None), None);
+        assert_eq!(from_datetime_local("2026-11-29T25:00", None), None);
+        let west = FixedOffset::west_opt(5 * 3600 + 1800).unwrap();
+        assert_eq!(exact_time(x, Some(west)), "2026-11-29 01:23:00 -05:30");
     }
 }
