@@ -338,7 +338,7 @@ pub fn test() -> ExitCode {
     report.task("setup (tools)", setup::run);
     report.check(
         "rustfmt",
-        cargo_args(&["fmt", "--all", "--", "--check"]),
+        cargo_args(&["fmt", "--all", "--", "--check", "--color", "never"]),
         BUILD_LIMIT,
     );
     report.check(
