@@ -757,6 +757,85 @@ pub async fn alert_text(b: &Browser) -> Result<String> {
         .await?)
 }
 
+/// Elements (in the document and in every open shadow root) wider than
+/// twice the window, innermost first: `tag.class` with the table column or
+/// panel it sits in, its width and its `white-space` / `overflow-wrap`.
+pub async fn too_wide(b: &Browser) -> Result<Vec<String>> {
+    let v = b
+        .execute(
+            r#"
+            const W = window.innerWidth;
+            const roots = [];
+            const collect = (root) => {
+              roots.push(root);
+              root.querySelectorAll('*').forEach(e => { if (e.shadowRoot) collect(e.shadowRoot); });
+            };
+            collect(document);
+            const width = e => Math.max(e.getBoundingClientRect().width, e.scrollWidth || 0);
+            // Cut off by an ancestor that hides overflow (a scrolling one
+            // does not count: the user would have to scroll that far).
+            const clipped = e => {
+              for (let a = e.parentElement; a; a = a.parentElement) {
+                const o = getComputedStyle(a).overflowX;
+                if ((o === 'hidden' || o === 'clip') && a.getBoundingClientRect().width <= 2 * W) return true;
+              }
+              return false;
+            };
+            const holdsLongText = e => Array.from(e.childNodes).some(n => n.nodeType === 3 && n.nodeValue.length > 100);
+            const wide = [];
+            for (const r of roots) {
+              for (const e of r.querySelectorAll('*')) {
+                if (['HTML', 'HEAD', 'BODY', 'STYLE', 'SCRIPT', 'TITLE', 'META', 'LINK'].includes(e.tagName)) continue;
+                if (width(e) > 2 * W && !clipped(e)) wide.push(e);
+              }
+            }
+            // The elements holding the long text are the culprits; failing
+            // those, the innermost wide ones.
+            let culprits = wide.filter(holdsLongText);
+            if (!culprits.length) culprits = wide.filter(e => !Array.from(e.children).some(c => wide.includes(c)));
+            const seen = new Set();
+            const out = [];
+            for (const e of culprits) {
+                const w = width(e);
+                let where = '';
+                const td = e.closest('td');
+                if (td) {
+                  const th = td.closest('table').querySelectorAll('thead th')[td.cellIndex];
+                  where = ' in column ' + JSON.stringify(th ? th.innerText.trim() : String(td.cellIndex));
+                } else {
+                  const sec = e.closest('section, dialog, .status-card');
+                  const h = sec && sec.querySelector('h1, h2');
+                  if (h && h !== e) where = ' in ' + JSON.stringify(h.innerText.trim().slice(0, 30));
+                  else if (sec && sec !== e) where = ' in ' + sec.tagName.toLowerCase() + '.' + sec.className;
+                }
+                const cls = typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\s+/).join('.') : '';
+                const cs = getComputedStyle(e);
+                const key = e.tagName.toLowerCase() + cls + where;
+                if (seen.has(key)) continue;
+                seen.add(key);
+                out.push(key + ' (' + Math.round(w) + 'px; white-space: ' + cs.whiteSpace + '; overflow-wrap: ' + cs.overflowWrap + ')');
+            }
+            return out.slice(0, 12);
+            "#,
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+/// Nothing on the page is absurdly wide (more than twice the window):
+/// long strings wrap or are cut. The error names the offending elements.
+pub async fn assert_layout_usable(b: &Browser) -> Result<()> {
+    let wide = too_wide(b).await?;
+    ensure!(
+        wide.is_empty(),
+        "long text makes the layout absurdly wide (window {}px): {}",
+        b.execute("return window.innerWidth;", vec![]).await?,
+        wide.join("; ")
+    );
+    Ok(())
+}
+
 /// The outcome of one scenario among many in a test.
 pub struct Outcome {
     pub name: String,
