@@ -391,9 +391,9 @@ fn JobsTableWidget(options: RwSignal<WidgetOptions>) -> impl IntoView {
             </tbody>
         </table>
         <div class="bar">
-            <button type="button" aria-label="Previous page" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"‹"</button>
+            <button type="button" aria-label="Previous page" disabled=move || { page.get() <= 1 } on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"‹"</button>
             <span>{move || format!("Page {} of {}", page.get(), pages())}</span>
-            <button type="button" aria-label="Next page" disabled=move || page.get() >= pages() on:click=move |_| page.update(|p| *p += 1)>"›"</button>
+            <button type="button" aria-label="Next page" disabled=move || { page.get() >= pages() } on:click=move |_| page.update(|p| *p += 1)>"›"</button>
             <span class="muted">{move || data.with(|d| d.as_ref().map(|p| format!("{} jobs", group_thousands(p.count))).unwrap_or_default())}</span>
         </div>
     }

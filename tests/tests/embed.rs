@@ -33,7 +33,9 @@ impl Portal {
                 let _ = s.write_all(resp.as_bytes());
             }
         });
-        Portal { url: format!("http://127.0.0.1:{port}/") }
+        Portal {
+            url: format!("http://127.0.0.1:{port}/"),
+        }
     }
 }
 
@@ -85,102 +87,234 @@ fn running_query() -> JobsQuery {
 #[test]
 fn every_widget_renders_real_data_in_a_portal_on_another_origin() {
     let (console, portal) = setup();
-    browser_test("every_widget_renders_real_data_in_a_portal_on_another_origin", async |b| {
-        b.goto(&portal.url).await?;
-        // The table: the API's rows for its query attribute.
-        let expected = api_ids(&console, &running_query())?;
-        ensure!(!expected.is_empty());
-        b.wait_until("the table widget's rows", WAIT, async || Ok(shadow_ids(b, "#table").await? == expected)).await?;
-        // Portal CSS (`table { display: none }`) does not reach inside.
-        let display = in_shadow(b, "#table", "return getComputedStyle(root.querySelector('table')).display;").await?;
-        ensure!(display == Value::from("table"), "widget table display: {display}");
-        // Job ids link to the console.
-        let href = in_shadow(b, "#table", "return root.querySelector('tbody a').getAttribute('href');").await?;
-        ensure!(href == Value::from(format!("{}/jobs/{}", console.base_url(), expected[0])), "{href}");
+    browser_test(
+        "every_widget_renders_real_data_in_a_portal_on_another_origin",
+        async |b| {
+            b.goto(&portal.url).await?;
+            // The table: the API's rows for its query attribute.
+            let expected = api_ids(&console, &running_query())?;
+            ensure!(!expected.is_empty());
+            b.wait_until("the table widget's rows", WAIT, async || {
+                Ok(shadow_ids(b, "#table").await? == expected)
+            })
+            .await?;
+            // Portal CSS (`table { display: none }`) does not reach inside.
+            let display = in_shadow(
+                b,
+                "#table",
+                "return getComputedStyle(root.querySelector('table')).display;",
+            )
+            .await?;
+            ensure!(
+                display == Value::from("table"),
+                "widget table display: {display}"
+            );
+            // Job ids link to the console.
+            let href = in_shadow(
+                b,
+                "#table",
+                "return root.querySelector('tbody a').getAttribute('href');",
+            )
+            .await?;
+            ensure!(
+                href == Value::from(format!("{}/jobs/{}", console.base_url(), expected[0])),
+                "{href}"
+            );
 
-        // The counts: one per status, equal to the API's counts.
-        b.wait_until("the counts", WAIT, async || {
-            Ok(in_shadow(b, "#counts", "return root.querySelectorAll('li').length;").await? == Value::from(7))
-        })
-        .await?;
-        let shown: Vec<String> = serde_json::from_value(
+            // The counts: one per status, equal to the API's counts.
+            b.wait_until("the counts", WAIT, async || {
+                Ok(
+                    in_shadow(b, "#counts", "return root.querySelectorAll('li').length;").await?
+                        == Value::from(7),
+                )
+            })
+            .await?;
+            let shown: Vec<String> = serde_json::from_value(
             in_shadow(b, "#counts", "return Array.from(root.querySelectorAll('li .n')).map(n => n.textContent.replace(/,/g, ''));").await?,
         )?;
-        for (i, s) in JobStatus::ALL.iter().enumerate() {
-            let q = JobsQuery { status: vec![s.clone()], page_size: 1, ..Default::default() };
-            ensure!(shown[i] == console.jobs(&q)?.count.to_string(), "{s}: {} shown", shown[i]);
-        }
-        let link = in_shadow(b, "#counts", "return root.querySelector('li a').getAttribute('href');").await?;
-        ensure!(link == Value::from(format!("{}/jobs?status=PENDING", console.base_url())), "{link}");
+            for (i, s) in JobStatus::ALL.iter().enumerate() {
+                let q = JobsQuery {
+                    status: vec![s.clone()],
+                    page_size: 1,
+                    ..Default::default()
+                };
+                ensure!(
+                    shown[i] == console.jobs(&q)?.count.to_string(),
+                    "{s}: {} shown",
+                    shown[i]
+                );
+            }
+            let link = in_shadow(
+                b,
+                "#counts",
+                "return root.querySelector('li a').getAttribute('href');",
+            )
+            .await?;
+            ensure!(
+                link == Value::from(format!("{}/jobs?status=PENDING", console.base_url())),
+                "{link}"
+            );
 
-        // The status of job 1.
-        let job = console.job(1)?;
-        let label = job.job.status.as_ref().map(|s| s.label().to_string()).context("status")?;
-        b.wait_until("the job status widget", WAIT, async || {
-            Ok(in_shadow(b, "#status", "return root.textContent;").await?.as_str().is_some_and(|t| t.contains(&label) && t.contains("Job 1")))
-        })
-        .await?;
+            // The status of job 1.
+            let job = console.job(1)?;
+            let label = job
+                .job
+                .status
+                .as_ref()
+                .map(|s| s.label().to_string())
+                .context("status")?;
+            b.wait_until("the job status widget", WAIT, async || {
+                Ok(in_shadow(b, "#status", "return root.textContent;")
+                    .await?
+                    .as_str()
+                    .is_some_and(|t| t.contains(&label) && t.contains("Job 1")))
+            })
+            .await?;
 
-        // The imperative mount.
-        b.wait_until("the imperative counts", WAIT, async || {
-            Ok(in_shadow(b, "#imperative", "return root.querySelectorAll('li').length;").await? == Value::from(7))
-        })
-        .await?;
+            // The imperative mount.
+            b.wait_until("the imperative counts", WAIT, async || {
+                Ok(in_shadow(
+                    b,
+                    "#imperative",
+                    "return root.querySelectorAll('li').length;",
+                )
+                .await?
+                    == Value::from(7))
+            })
+            .await?;
 
-        // The iframe: failed jobs, its height posted to the portal.
-        let failed = api_ids(&console, &JobsQuery { status: vec![JobStatus::Failed], page_size: 5, order: vec![SortOrder::desc("last_modified")], ..Default::default() })?;
-        b.wait_until("the frame to size itself", WAIT, async || {
-            let h = b.execute("return document.getElementById('frame').style.height;", vec![]).await?;
-            Ok(h.as_str().is_some_and(|h| h.ends_with("px") && h != "0px"))
-        })
-        .await?;
-        let frame = b.find(fantoccini::Locator::Id("frame")).await?;
-        frame.enter_frame().await?;
-        b.wait_until("the frame's rows", WAIT, async || {
+            // The iframe: failed jobs, its height posted to the portal.
+            let failed = api_ids(
+                &console,
+                &JobsQuery {
+                    status: vec![JobStatus::Failed],
+                    page_size: 5,
+                    order: vec![SortOrder::desc("last_modified")],
+                    ..Default::default()
+                },
+            )?;
+            b.wait_until("the frame to size itself", WAIT, async || {
+                let h = b
+                    .execute(
+                        "return document.getElementById('frame').style.height;",
+                        vec![],
+                    )
+                    .await?;
+                Ok(h.as_str().is_some_and(|h| h.ends_with("px") && h != "0px"))
+            })
+            .await?;
+            let frame = b.find(fantoccini::Locator::Id("frame")).await?;
+            frame.enter_frame().await?;
+            b.wait_until("the frame's rows", WAIT, async || {
             let v = b.execute("return Array.from(document.querySelectorAll('tbody tr td:first-child')).map(td => Number(td.textContent.trim()));", vec![]).await?;
             Ok(serde_json::from_value::<Vec<i64>>(v).unwrap_or_default() == failed)
         })
         .await?;
-        let nav = b.execute("return document.querySelectorAll('header, nav.mainnav').length;", vec![]).await?;
-        ensure!(nav == Value::from(0), "no console chrome in the frame");
-        b.enter_parent_frame().await?;
-        Ok(())
-    });
+            let nav = b
+                .execute(
+                    "return document.querySelectorAll('header, nav.mainnav').length;",
+                    vec![],
+                )
+                .await?;
+            ensure!(nav == Value::from(0), "no console chrome in the frame");
+            b.enter_parent_frame().await?;
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn an_attribute_change_updates_the_widget_and_removal_stops_its_requests() {
     let (console, portal) = setup();
-    browser_test("an_attribute_change_updates_the_widget_and_removal_stops_its_requests", async |b| {
-        b.goto(&portal.url).await?;
-        let expected = api_ids(&console, &running_query())?;
-        b.wait_until("the table widget's rows", WAIT, async || Ok(shadow_ids(b, "#table").await? == expected)).await?;
-        b.execute("document.getElementById('table').setAttribute('query', 'status=FAILED&order=-last_modified&page_size=10');", vec![]).await?;
-        let failed = api_ids(&console, &JobsQuery { status: vec![JobStatus::Failed], ..running_query() })?;
-        b.wait_until("the failed jobs", WAIT, async || Ok(shadow_ids(b, "#table").await? == failed)).await?;
+    browser_test(
+        "an_attribute_change_updates_the_widget_and_removal_stops_its_requests",
+        async |b| {
+            b.goto(&portal.url).await?;
+            let expected = api_ids(&console, &running_query())?;
+            b.wait_until("the table widget's rows", WAIT, async || {
+                Ok(shadow_ids(b, "#table").await? == expected)
+            })
+            .await?;
+            // Paging and sorting inside the widget.
+            let next = in_shadow(b, "#table", "const n = root.querySelector('button[aria-label=\"Next page\"]'); n.click(); return n.textContent;").await?;
+            ensure!(next == Value::from("›"), "next button text: {next}");
+            let page2 = api_ids(
+                &console,
+                &JobsQuery {
+                    page: 2,
+                    ..running_query()
+                },
+            )?;
+            b.wait_until("page 2 in the widget", WAIT, async || {
+                Ok(shadow_ids(b, "#table").await? == page2)
+            })
+            .await?;
+            in_shadow(b, "#table", "Array.from(root.querySelectorAll('thead button.sort')).find(x => x.textContent.startsWith('ID')).click(); return true;").await?;
+            let by_id = api_ids(
+                &console,
+                &JobsQuery {
+                    order: vec![SortOrder::asc("id")],
+                    ..running_query()
+                },
+            )?;
+            b.wait_until("sorted by id, back on page 1", WAIT, async || {
+                Ok(shadow_ids(b, "#table").await? == by_id)
+            })
+            .await?;
+            b.execute("document.getElementById('table').setAttribute('query', 'status=FAILED&order=-last_modified&page_size=10');", vec![]).await?;
+            let failed = api_ids(
+                &console,
+                &JobsQuery {
+                    status: vec![JobStatus::Failed],
+                    ..running_query()
+                },
+            )?;
+            b.wait_until("the failed jobs", WAIT, async || {
+                Ok(shadow_ids(b, "#table").await? == failed)
+            })
+            .await?;
 
-        // Refreshing every second...
-        b.execute("document.getElementById('table').setAttribute('refresh-seconds', '1');", vec![]).await?;
-        let count = || console.log().lines().filter(|l| l.contains("GET /api/v5/jobs/") && l.contains("status=FAILED")).count();
-        let before = count();
-        tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
-        ensure!(count() > before, "the widget refreshes while on the page");
-        // ...until the element is removed.
-        b.execute("document.getElementById('table').remove();", vec![]).await?;
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        let after_removal = count();
-        tokio::time::sleep(std::time::Duration::from_millis(3000)).await;
-        ensure!(count() == after_removal, "no requests after removal ({} -> {})", after_removal, count());
-        Ok(())
-    });
+            // Refreshing every second...
+            b.execute(
+                "document.getElementById('table').setAttribute('refresh-seconds', '1');",
+                vec![],
+            )
+            .await?;
+            let count = || {
+                console
+                    .log()
+                    .lines()
+                    .filter(|l| l.contains("GET /api/v5/jobs/") && l.contains("status=FAILED"))
+                    .count()
+            };
+            let before = count();
+            tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+            ensure!(count() > before, "the widget refreshes while on the page");
+            // ...until the element is removed.
+            b.execute("document.getElementById('table').remove();", vec![])
+                .await?;
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            let after_removal = count();
+            tokio::time::sleep(std::time::Duration::from_millis(3000)).await;
+            ensure!(
+                count() == after_removal,
+                "no requests after removal ({} -> {})",
+                after_removal,
+                count()
+            );
+            Ok(())
+        },
+    );
 }
 
 #[test]
 fn bad_attributes_and_an_unreachable_api_show_a_message_inside_the_widget() {
     let (console, portal) = setup();
-    browser_test("bad_attributes_and_an_unreachable_api_show_a_message_inside_the_widget", async |b| {
-        b.goto(&portal.url).await?;
-        b.execute(
+    browser_test(
+        "bad_attributes_and_an_unreachable_api_show_a_message_inside_the_widget",
+        async |b| {
+            b.goto(&portal.url).await?;
+            b.execute(
             "window.__errors = []; addEventListener('error', e => window.__errors.push(String(e.message)));
              addEventListener('unhandledrejection', e => window.__errors.push(String(e.reason)));
              const a = document.createElement('scale-job-status'); a.id = 'bad'; a.setAttribute('job-id', 'abc');
@@ -190,18 +324,32 @@ fn bad_attributes_and_an_unreachable_api_show_a_message_inside_the_widget() {
             vec![Value::from(console.api_base())],
         )
         .await?;
-        b.wait_until("the bad-attribute message", WAIT, async || {
-            Ok(in_shadow(b, "#bad", "return root.textContent;").await?.as_str().is_some_and(|t| t.contains("not a job id")))
-        })
-        .await?;
-        b.wait_until("the unreachable-API message", WAIT, async || {
-            Ok(in_shadow(b, "#down", "const a = root.querySelector('[role=alert]'); return a ? a.textContent : '';").await?.as_str().is_some_and(|t| t.contains("Could not reach")))
-        })
-        .await?;
-        let errors = b.execute("return window.__errors;", vec![]).await?;
-        ensure!(errors.as_array().is_some_and(Vec::is_empty), "the host page saw errors: {errors}");
-        // The portal's own content is intact.
-        ensure!(b.text("h1").await? == "Mission portal");
-        Ok(())
-    });
+            b.wait_until("the bad-attribute message", WAIT, async || {
+                Ok(in_shadow(b, "#bad", "return root.textContent;")
+                    .await?
+                    .as_str()
+                    .is_some_and(|t| t.contains("not a job id")))
+            })
+            .await?;
+            b.wait_until("the unreachable-API message", WAIT, async || {
+                Ok(in_shadow(
+                    b,
+                    "#down",
+                    "const a = root.querySelector('[role=alert]'); return a ? a.textContent : '';",
+                )
+                .await?
+                .as_str()
+                .is_some_and(|t| t.contains("Could not reach")))
+            })
+            .await?;
+            let errors = b.execute("return window.__errors;", vec![]).await?;
+            ensure!(
+                errors.as_array().is_some_and(Vec::is_empty),
+                "the host page saw errors: {errors}"
+            );
+            // The portal's own content is intact.
+            ensure!(b.text("h1").await? == "Mission portal");
+            Ok(())
+        },
+    );
 }
