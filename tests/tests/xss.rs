@@ -345,6 +345,11 @@ fn the_detail_page_shows_hostile_strings_as_text_and_no_unsafe_link() {
                     assert_safe(b).await?;
                     assert_long_text_kept(b).await?;
                     layout = Some(assert_layout_usable(b).await);
+                    // The payloads are shown, as text.
+                    let text = b.text("main").await?;
+                    for p in ["<script>window.__xss=1</script>", "<img src=x onerror=\"window.__xss=1\">"] {
+                        ensure!(text.contains(p), "{p:?} is not shown as text");
+                    }
                     // The one safe file URL is a link; the others are not.
                     let links = b
                         .execute(
@@ -442,6 +447,11 @@ fn the_widgets_show_hostile_strings_as_text() {
             assert_safe(b).await?;
             assert_long_text_kept(b).await?;
             layout = Some(assert_layout_usable(b).await);
+            let text = b.text("tbody").await?;
+            ensure!(
+                text.contains("<script>window.__xss=1</script>"),
+                "the script payload is shown as text"
+            );
             Ok(())
         }
         .await;
