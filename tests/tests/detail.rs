@@ -409,7 +409,7 @@ fn escape_closes_the_dialog_without_a_request() {
                 vec![],
             )
             .await?;
-        ensure!(back == Value::from("Cancel job"), "focus returned: {back}");
+        ensure!(back == "Cancel job", "focus returned: {back}");
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         ensure!(patches(&server, id) == 0, "no PATCH was sent");
         ensure!(server.job(id)?.job.status == Some(JobStatus::Running));

@@ -105,10 +105,7 @@ fn every_widget_renders_real_data_in_a_portal_on_another_origin() {
                 "return getComputedStyle(root.querySelector('table')).display;",
             )
             .await?;
-            ensure!(
-                display == Value::from("table"),
-                "widget table display: {display}"
-            );
+            ensure!(display == "table", "widget table display: {display}");
             // Job ids link to the console.
             let href = in_shadow(
                 b,
@@ -117,7 +114,7 @@ fn every_widget_renders_real_data_in_a_portal_on_another_origin() {
             )
             .await?;
             ensure!(
-                href == Value::from(format!("{}/jobs/{}", console.base_url(), expected[0])),
+                href == format!("{}/jobs/{}", console.base_url(), expected[0]),
                 "{href}"
             );
 
@@ -125,7 +122,7 @@ fn every_widget_renders_real_data_in_a_portal_on_another_origin() {
             b.wait_until("the counts", WAIT, async || {
                 Ok(
                     in_shadow(b, "#counts", "return root.querySelectorAll('li').length;").await?
-                        == Value::from(7),
+                        == 7,
                 )
             })
             .await?;
@@ -151,7 +148,7 @@ fn every_widget_renders_real_data_in_a_portal_on_another_origin() {
             )
             .await?;
             ensure!(
-                link == Value::from(format!("{}/jobs?status=PENDING", console.base_url())),
+                link == format!("{}/jobs?status=PENDING", console.base_url()),
                 "{link}"
             );
 
@@ -179,7 +176,7 @@ fn every_widget_renders_real_data_in_a_portal_on_another_origin() {
                     "return root.querySelectorAll('li').length;",
                 )
                 .await?
-                    == Value::from(7))
+                    == 7)
             })
             .await?;
 
@@ -216,7 +213,7 @@ fn every_widget_renders_real_data_in_a_portal_on_another_origin() {
                     vec![],
                 )
                 .await?;
-            ensure!(nav == Value::from(0), "no console chrome in the frame");
+            ensure!(nav == 0, "no console chrome in the frame");
             b.enter_parent_frame().await?;
             Ok(())
         },
@@ -237,7 +234,7 @@ fn an_attribute_change_updates_the_widget_and_removal_stops_its_requests() {
             .await?;
             // Paging and sorting inside the widget.
             let next = in_shadow(b, "#table", "const n = root.querySelector('button[aria-label=\"Next page\"]'); n.click(); return n.textContent;").await?;
-            ensure!(next == Value::from("›"), "next button text: {next}");
+            ensure!(next == "›", "next button text: {next}");
             let page2 = api_ids(
                 &console,
                 &JobsQuery {
