@@ -354,6 +354,9 @@ pub fn test() -> ExitCode {
             "-p",
             "scale-jobs-e2e",
             "--all-targets",
+            // Report every crate's lints in one run, not just the first
+            // crate that fails.
+            "--keep-going",
             "--",
             "-D",
             "warnings",
@@ -369,6 +372,9 @@ pub fn test() -> ExitCode {
             "--target",
             WASM_TARGET,
             "--all-targets",
+            // Report every crate's lints in one run, not just the first
+            // crate that fails.
+            "--keep-going",
             "--",
             "-D",
             "warnings",
