@@ -102,7 +102,7 @@ pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiE
                     summarize_text(body)
                 ))
             } else {
-                ApiError::Decode(format!("Unexpected content: {}", truncate(&e.to_string())))
+                ApiError::Decode(describe_json_error(&e))
             }
         });
     }
@@ -110,6 +110,21 @@ pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiE
         status,
         detail: error_detail(body),
     })
+}
+
+/// What is wrong with a body, without quoting it: serde's own message
+/// repeats the offending value, which may be markup or megabytes.
+fn describe_json_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let at = format!("line {}, column {}", e.line(), e.column());
+    match e.classify() {
+        Category::Eof => format!("The answer was cut off (it ends at {at})."),
+        Category::Syntax => format!("The answer is not valid JSON (at {at})."),
+        Category::Data => {
+            format!("The answer is JSON, but not in the shape the Scale API promises (at {at}).")
+        }
+        Category::Io => "The answer could not be read.".to_string(),
+    }
 }
 
 /// The server's explanation in an error body: JSON `detail`, or the text of

@@ -366,7 +366,11 @@ fn JobsTableWidget(options: RwSignal<WidgetOptions>) -> impl IntoView {
             </thead>
             <tbody>
                 <For
-                    each=move || data.with(|d| d.as_ref().map(|p| p.results.clone()).unwrap_or_default())
+                    // Never more rows than a page holds, whatever the server sent.
+                    each=move || {
+                        let size = query.with(|q| q.page_size as usize);
+                        data.with(|d| d.as_ref().map(|p| p.results.iter().take(size).cloned().collect::<Vec<_>>()).unwrap_or_default())
+                    }
                     key=|j: &Job| (j.id, j.last_modified)
                     children=move |j: Job| {
                         let link = options.with_untracked(|o| o.link(&j.id.to_string()).map(|l| (l, o.link_target.clone())));

@@ -23,6 +23,21 @@ where
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A value that may arrive as `null`: decodes to its default.
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A list of strings in which a server may put nulls: the nulls are dropped
+/// rather than failing the whole document.
+fn lenient_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    Ok(Option::<Vec<Option<String>>>::deserialize(d)?.map(|v| v.into_iter().flatten().collect()))
+}
+
 /// The page envelope of every list endpoint.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,19 +136,20 @@ pub struct JobInterface {
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct InterfaceInput {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     #[serde(rename = "type")]
     pub kind: Option<String>,
     pub required: Option<bool>,
     pub partial: Option<bool>,
+    #[serde(default, deserialize_with = "lenient_strings")]
     pub media_types: Option<Vec<String>>,
 }
 
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct InterfaceOutput {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     #[serde(rename = "type")]
     pub kind: Option<String>,
@@ -248,6 +264,7 @@ pub struct ScaleFile {
     pub file_name: Option<String>,
     pub media_type: Option<String>,
     pub file_size: Option<i64>,
+    #[serde(default, deserialize_with = "lenient_strings")]
     pub data_type: Option<Vec<String>>,
     pub is_deleted: Option<bool>,
     pub uuid: Option<String>,
@@ -259,6 +276,7 @@ pub struct ScaleFile {
     pub geometry: Option<String>,
     pub center_point: Option<String>,
     pub meta_data: Option<Value>,
+    #[serde(default, deserialize_with = "lenient_strings")]
     pub countries: Option<Vec<String>>,
     pub last_modified: Option<Timestamp>,
     // Product files only.
@@ -309,9 +327,7 @@ impl IoValue {
                 Some(f) => IoValue::File(Box::new(f)),
                 None => IoValue::Other(value),
             },
-            Value::Array(ref items)
-                if kind != "property" && items.iter().all(Value::is_object) =>
-            {
+            Value::Array(ref items) if kind != "property" && items.iter().all(Value::is_object) => {
                 match reparse::<Vec<ScaleFile>>(&value) {
                     Some(f) => IoValue::Files(f),
                     None => IoValue::Other(value),

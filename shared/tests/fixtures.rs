@@ -230,6 +230,20 @@ fn sparse_null_extra_and_unknown_values_decode() {
     }))
     .unwrap();
     assert!(d.job_exes.is_empty() && d.inputs.is_empty());
+    // Nulls inside nested names and string lists do not sink the document.
+    let d: JobDetails = serde_json::from_value(json!({
+        "id": 10,
+        "job_type_rev": {"id": 1, "interface": {"input_data": [{"name": null, "media_types": ["image/tiff", null]}],
+                                                 "output_data": [{"name": null}]}},
+        "inputs": [{"name": null, "type": "file", "value": {"id": 3, "data_type": [null], "countries": null}}]
+    }))
+    .unwrap();
+    let iface = d.job.job_type_rev.unwrap().interface.unwrap();
+    assert_eq!(iface.input_data[0].name, "");
+    assert_eq!(
+        iface.input_data[0].media_types.as_deref(),
+        Some(&["image/tiff".to_string()][..])
+    );
     // An id is required: a job without one is not a job.
     assert!(serde_json::from_value::<Job>(json!({"status": "RUNNING"})).is_err());
 }

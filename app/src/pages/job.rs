@@ -355,7 +355,11 @@ fn Overview(job: Job) -> impl IntoView {
                     <dt>"Last modified"</dt><dd><RelTime at=j.last_modified /></dd>
                 </dl>
                 <dl class="facts">
-                    <dt>"Job type"</dt><dd>{t.display_name()}" "<span class="muted">{opt(t.name.clone().map(|n| format!("({n} {})", t.version.clone().unwrap_or_default())))}</span></dd>
+                    <dt>"Job type"</dt>
+                    <dd>
+                        {if j.job_type.is_some() { t.display_name() } else { "—".to_string() }}
+                        {t.name.clone().map(|n| view! { " " <span class="muted">{format!("({n} {})", t.version.clone().unwrap_or_default())}</span> })}
+                    </dd>
                     <dt>"Category"</dt><dd>{opt(t.category.clone())}</dd>
                     <dt>"Type state"</dt><dd>{type_state}</dd>
                     <dt>"Revision"</dt><dd>{opt(j.job_type_rev.as_ref().and_then(|r| r.revision_num).map(|r| r.to_string()))}</dd>
@@ -848,8 +852,10 @@ fn CancelControl(
                 }
             }>
             <h2 id="cancel-title">{format!("Cancel job {id}?")}</h2>
+            // Server text is isolated (<bdi>): a bidi control in a job type
+            // name must not reorder the sentence around it.
             <p id="cancel-desc">
-                {format!("Job {id} ({type_name}) is {status_label}. Cancelling stops it: ")}
+                {format!("Job {id} (")}<bdi>{type_name}</bdi>") is "<bdi>{status_label}</bdi>". Cancelling stops it: "
                 "a running execution is killed, and the job will not be retried. This cannot be undone."
             </p>
             <div class="dialog-actions">

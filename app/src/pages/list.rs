@@ -154,6 +154,8 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
     let loaded_at: RwSignal<Option<f64>> = RwSignal::new(None);
     let clock_ms = RwSignal::new(now_ms());
     let paused = RwSignal::new(false);
+    // How many rows the server sent beyond the page size, if it did.
+    let overflow: RwSignal<Option<usize>> = RwSignal::new(None);
     let seq = StoredValue::new(0u64);
     let in_flight: StoredValue<Option<web_sys::AbortController>, LocalStorage> =
         StoredValue::new_local(None);
@@ -186,7 +188,17 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
             slow.set(false);
             in_flight.set_value(None);
             match result {
-                Ok(page) => {
+                Ok(mut page) => {
+                    // A server that sends more rows than a page holds would
+                    // freeze the tab rendering them: show the page asked for
+                    // and say what happened.
+                    let asked = q.page_size as usize;
+                    if page.results.len() > asked {
+                        overflow.set(Some(page.results.len()));
+                        page.results.truncate(asked);
+                    } else {
+                        overflow.set(None);
+                    }
                     remember_choices(&app, &page);
                     error.set(None);
                     data.set(Some((q, page)));
@@ -351,6 +363,11 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                 </div>
             </Show>
             <FilterBar kind query=query on_change=go />
+            {move || overflow.get().map(|n| view! {
+                <div class="notice" role="status">
+                    {format!("The server sent {n} rows for a page of {}; only the first {} are shown.", page_size.get(), page_size.get())}
+                </div>
+            })}
             <ErrorAlert error=error on_retry=retry>
                 <Show when=is_bad_page>
                     <button type="button" class="btn" on:click=move |_| {
