@@ -703,6 +703,7 @@ fn the_executions_page_lists_latest_executions() {
     let server = small_server();
     browser_test("the_executions_page_lists_latest_executions", async |b| {
         b.goto(&server.url("/jobs")).await?;
+        b.wait_for("nav.mainnav a", WAIT).await?;
         b.find(Locator::LinkText("Executions"))
             .await?
             .click()
