@@ -276,6 +276,63 @@ fn parent_pid(stat: &str) -> Option<u32> {
     after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Processes left running by a finished step: in this process's group,
+/// running a program from under `dir` (the workspace's target dir), other
+/// than this one. Once a step has ended xtask has no children, so anything
+/// matching is a leftover (e.g. a server a test kept in a `static`, which
+/// is never dropped). Killed by pid; returns `pid command` lines.
+pub fn kill_leftovers(dir: &Path) -> Vec<String> {
+    let me = std::process::id();
+    let Some(my_group) = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| process_group(&stat))
+    else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut killed = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let in_group = std::fs::read_to_string(entry.path().join("stat"))
+            .ok()
+            .and_then(|stat| process_group(&stat))
+            == Some(my_group);
+        let from_dir =
+            std::fs::read_link(entry.path().join("exe")).is_ok_and(|exe| exe.starts_with(dir));
+        if pid == me || !in_group || !from_dir {
+            continue;
+        }
+        let cmdline = std::fs::read(entry.path().join("cmdline"))
+            .map(|raw| {
+                String::from_utf8_lossy(&raw)
+                    .replace('\0', " ")
+                    .trim()
+                    .to_owned()
+            })
+            .unwrap_or_default();
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .stderr(Stdio::null())
+            .status();
+        killed.push(format!("{pid} {cmdline}"));
+    }
+    killed
+}
+
+/// The process group from `/proc/PID/stat` (the third field after the name).
+fn process_group(stat: &str) -> Option<u32> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(2)?.parse().ok()
+}
+
 /// Processes whose command line contains all of `words`, other than this
 /// one; used to notice an install that is already running.
 pub fn running_with_args(words: &[&str]) -> Vec<u32> {
@@ -317,9 +374,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parent_pid_skips_names_with_spaces_and_parens() {
-        let stat = "1234 (my (odd) name) S 77 1234 1234 0 -1";
+    fn stat_fields_skip_names_with_spaces_and_parens() {
+        let stat = "1234 (my (odd) name) S 77 1230 1234 0 -1";
         assert_eq!(parent_pid(stat), Some(77));
+        assert_eq!(process_group(stat), Some(1230));
     }
 
     #[test]

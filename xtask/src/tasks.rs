@@ -184,9 +184,25 @@ impl Report {
         started: Instant,
         ok: bool,
         counts: Counts,
-        note: String,
+        mut note: String,
     ) {
         let seconds = started.elapsed().as_secs_f64();
+        // Leftovers would pile up over runs and hold ports and memory; say
+        // so loudly (a test is leaking them) and end them.
+        let leftovers = proc::kill_leftovers(&target_dir());
+        if !leftovers.is_empty() {
+            eprintln!(
+                "xtask: `{name}` left {} process(es) running; killed them:\n  {}",
+                leftovers.len(),
+                leftovers.join("\n  ")
+            );
+            let left = format!("left {} process(es) running", leftovers.len());
+            note = if note.is_empty() {
+                left
+            } else {
+                format!("{note}; {left}")
+            };
+        }
         let status = if ok { "ok" } else { "FAILED" };
         println!("<== {name}: {status} ({seconds:.0} s){}", suffix(&note));
         self.steps.push(StepResult {
