@@ -1,0 +1,244 @@
+//! Component tests in a real headless Chromium (wasm-bindgen-test): each
+//! mounts a component into the page, reads the DOM and dispatches events.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::prelude::*;
+use scale_jobs_app::api::ApiError;
+use scale_jobs_app::components::alert::ErrorAlert;
+use scale_jobs_app::components::filters::FilterBar;
+use scale_jobs_app::components::pager::Pager;
+use scale_jobs_app::components::status::StatusBadge;
+use scale_jobs_app::components::time::RelTime;
+use scale_jobs_app::config::Config;
+use scale_jobs_app::context::AppCtx;
+use scale_jobs_app::logic::listing::ListKind;
+use scale_jobs_shared::{JobStatus, JobsQuery, Timestamp};
+use std::sync::{Arc, Mutex};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn container() -> web_sys::HtmlElement {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let div: web_sys::HtmlElement = doc.create_element("div").unwrap().unchecked_into();
+    doc.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+/// Lets effects and the DOM settle.
+async fn settle() {
+    gloo_timers::future::TimeoutFuture::new(20).await;
+}
+
+fn click(el: &web_sys::Element) {
+    el.unchecked_ref::<web_sys::HtmlElement>().click();
+}
+
+#[wasm_bindgen_test]
+async fn status_badges_show_icon_text_and_colour_class() {
+    let root = container();
+    let _h = leptos::mount::mount_to(root.clone(), || {
+        let none: Option<JobStatus> = None;
+        view! {
+            <StatusBadge status=Some(JobStatus::Running) />
+            <StatusBadge status=Some(JobStatus::Unknown("RESTARTING".into())) />
+            <StatusBadge status=none />
+        }
+    });
+    settle().await;
+    let badges = root.query_selector_all(".badge").unwrap();
+    assert_eq!(badges.length(), 3);
+    let first: web_sys::Element = badges.get(0).unwrap().unchecked_into();
+    assert!(first.class_name().contains("status-running"));
+    assert_eq!(
+        first
+            .query_selector(".badge-text")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "Running"
+    );
+    assert_eq!(
+        first
+            .query_selector(".badge-icon")
+            .unwrap()
+            .unwrap()
+            .get_attribute("aria-hidden")
+            .as_deref(),
+        Some("true")
+    );
+    let odd: web_sys::Element = badges.get(1).unwrap().unchecked_into();
+    assert!(
+        odd.text_content().unwrap().contains("RESTARTING"),
+        "unknown statuses are shown as sent"
+    );
+    assert!(odd.class_name().contains("status-unknown"));
+}
+
+#[wasm_bindgen_test]
+async fn the_pager_computes_pages_from_count_and_reports_clicks() {
+    let root = container();
+    let clicked = Arc::new(Mutex::new(Vec::<u32>::new()));
+    let sizes = Arc::new(Mutex::new(Vec::<u32>::new()));
+    let page = RwSignal::new(2u32);
+    let (c2, s2) = (clicked.clone(), sizes.clone());
+    let _h = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <Pager page=page page_size=Signal::derive(|| 100) count=Signal::derive(|| Some(250u64))
+                rows_on_page=Signal::derive(|| 100usize)
+                on_page=Callback::new(move |n| c2.lock().unwrap().push(n))
+                on_page_size=Callback::new(move |n| s2.lock().unwrap().push(n))
+                noun="jobs" />
+        }
+    });
+    settle().await;
+    let text = root.text_content().unwrap();
+    assert!(text.contains("Page 2 of 3"), "{text}");
+    assert!(text.contains("101–200 of 250 jobs"), "{text}");
+    let btn = |label: &str| {
+        root.query_selector(&format!("button[aria-label='{label}']"))
+            .unwrap()
+            .unwrap()
+    };
+    click(&btn("Next page"));
+    click(&btn("Last page"));
+    click(&btn("First page"));
+    assert_eq!(*clicked.lock().unwrap(), vec![3, 3, 1]);
+    // On the last page, Next and Last are disabled.
+    page.set(3);
+    settle().await;
+    assert!(btn("Next page").has_attribute("disabled"));
+    assert!(btn("Last page").has_attribute("disabled"));
+    assert!(!btn("First page").has_attribute("disabled"));
+    assert_eq!(
+        btn("Page 3").get_attribute("aria-current").as_deref(),
+        Some("page")
+    );
+    // The page size control is labelled and reports the choice.
+    let select: web_sys::HtmlSelectElement = root
+        .query_selector("select[aria-label='Page size']")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    select.set_value("250");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    assert_eq!(*sizes.lock().unwrap(), vec![250]);
+}
+
+#[wasm_bindgen_test]
+async fn the_error_alert_shows_the_servers_words_and_retries() {
+    let root = container();
+    let error = RwSignal::new(None::<ApiError>);
+    let retries = Arc::new(Mutex::new(0));
+    let r2 = retries.clone();
+    let _h = leptos::mount::mount_to(root.clone(), move || {
+        view! { <ErrorAlert error=error on_retry=Callback::new(move |_| *r2.lock().unwrap() += 1) /> }
+    });
+    settle().await;
+    let region = root.query_selector("[role='alert']").unwrap().unwrap();
+    assert_eq!(
+        region.text_content().unwrap(),
+        "",
+        "empty while there is no error"
+    );
+    error.set(Some(ApiError::Http {
+        status: 404,
+        detail: Some("Invalid page.".into()),
+    }));
+    settle().await;
+    let text = region.text_content().unwrap();
+    assert!(
+        text.contains("Invalid page.") && text.contains("404"),
+        "{text}"
+    );
+    click(&region.query_selector("button").unwrap().unwrap());
+    assert_eq!(*retries.lock().unwrap(), 1);
+    // A cancelled request is not an error to show.
+    error.set(Some(ApiError::Aborted));
+    settle().await;
+    assert_eq!(region.text_content().unwrap(), "");
+}
+
+#[wasm_bindgen_test]
+async fn the_filter_bar_edits_the_query_and_returns_to_page_one() {
+    let root = container();
+    let seen = Arc::new(Mutex::new(Vec::<JobsQuery>::new()));
+    let s2 = seen.clone();
+    let query = RwSignal::new(JobsQuery {
+        page: 4,
+        ..Default::default()
+    });
+    let _h = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(AppCtx::new(Config::default()));
+        view! { <FilterBar kind=ListKind::Jobs query=query on_change=Callback::new(move |q| s2.lock().unwrap().push(q)) /> }
+    });
+    settle().await;
+    let legends: Vec<String> = (0..root.query_selector_all("legend").unwrap().length())
+        .map(|i| {
+            root.query_selector_all("legend")
+                .unwrap()
+                .get(i)
+                .unwrap()
+                .text_content()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        legends.contains(&"Status".to_string()) && legends.contains(&"Error category".to_string()),
+        "{legends:?}"
+    );
+    // Tick "Failed".
+    let boxes = root
+        .query_selector_all("fieldset input[type=checkbox]")
+        .unwrap();
+    let failed: web_sys::HtmlInputElement = (0..boxes.length())
+        .map(|i| {
+            boxes
+                .get(i)
+                .unwrap()
+                .unchecked_into::<web_sys::HtmlInputElement>()
+        })
+        .find(|b| {
+            b.parent_element()
+                .unwrap()
+                .text_content()
+                .unwrap()
+                .contains("Failed")
+        })
+        .unwrap();
+    failed.click();
+    let q = seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(q.status, vec![JobStatus::Failed]);
+    assert_eq!(q.page, 1, "a filter change returns to page 1");
+    // A quick time range is sent as an ISO duration.
+    let quick = root.query_selector_all(".quick button").unwrap();
+    click(&quick.get(1).unwrap().unchecked_into());
+    let q = seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(q.started.map(|b| b.to_string()).as_deref(), Some("PT24H"));
+}
+
+#[wasm_bindgen_test]
+async fn relative_times_carry_the_exact_utc_time() {
+    let root = container();
+    let at = Timestamp::parse("2020-01-02T03:04:05Z").unwrap();
+    let _h = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(AppCtx::new(Config::default()));
+        let none: Option<Timestamp> = None;
+        view! { <RelTime at=Some(at) /> <RelTime at=none /> }
+    });
+    settle().await;
+    let t = root.query_selector("time").unwrap().unwrap();
+    assert!(t.text_content().unwrap().ends_with("ago"));
+    assert_eq!(
+        t.get_attribute("title").as_deref(),
+        Some("2020-01-02 03:04:05 UTC")
+    );
+    assert!(
+        root.text_content().unwrap().contains('—'),
+        "a missing time shows a dash"
+    );
+}
