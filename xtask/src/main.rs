@@ -8,9 +8,11 @@
 //! - `dev [-- SERVER ARGS]`: the bundle plus the development server on
 //!   <http://127.0.0.1:8080/jobs>, in the foreground.
 //! - `test`: every check CI runs; the last line is `N passed, M failed`.
+//! - `bench`: the performance report in `target/bench/` (see `bench.rs`).
 //!
-//! `bench`, `fuzz` and `soak` are reserved names for later tasks.
+//! `fuzz` and `soak` are reserved names for later tasks.
 
+mod bench;
 mod proc;
 mod setup;
 mod summary;
@@ -31,6 +33,12 @@ tasks:
   dev [-- SERVER ARGS]  build dist and the dev server, serve http://127.0.0.1:8080/jobs
   test                  fmt, clippy, unit, wasm and end-to-end tests; last line is
                         `N passed, M failed`
+  bench [--no-build] [--dist DIR] [PART...]
+                        release app + server with 100,000 demo jobs, measured in
+                        headless Chromium; writes target/bench/report.{json,md}.
+                        PART: load wasm-size first-rows render interactions server
+                        profile memory discipline (default: all); --dist measures
+                        another build of the bundle
 ";
 
 fn main() -> ExitCode {
@@ -44,7 +52,8 @@ fn main() -> ExitCode {
         // `test` decides its own exit code: it must print its totals line even
         // when a step failed.
         Some("test") => return tasks::test(),
-        Some(name @ ("bench" | "fuzz" | "soak")) => Err(format!(
+        Some("bench") => bench::run(&rest),
+        Some(name @ ("fuzz" | "soak")) => Err(format!(
             "`cargo xtask {name}` is reserved but not written yet"
         )),
         None | Some("help" | "-h" | "--help") => {

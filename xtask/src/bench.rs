@@ -1,0 +1,1298 @@
+//! `cargo xtask bench`: builds the release app and the server, serves
+//! 100,000 demo jobs (fixed seed), measures the app in headless Chromium
+//! over the DevTools protocol and the server with a load generator, and
+//! writes `target/bench/report.json` and `target/bench/report.md` (goal,
+//! measured value, pass/fail per line), printing the table.
+//!
+//! A figure that misses its goal is a `FAIL` line, not a failed command:
+//! the task exits 0 whenever everything could be measured, and non-zero
+//! only if some figure could not be taken (its line says `ERROR`).
+//!
+//! What is measured, and how:
+//! 1. The initial load: every asset `index.html` and `boot.js` name
+//!    (wasm, JS, CSS), raw and as the server sends it to a client that
+//!    says `Accept-Encoding: br, gzip` (body bytes counted, not decoded).
+//! 2. First rows: `scale:rows` of `/jobs?page_size=100`, relative to
+//!    navigation start, over cold loads (a new browser context each, cache
+//!    disabled).
+//! 3. 1000 rows: `scale:rows − scale:response` of `/jobs?page_size=1000`
+//!    and of `xtask/bench/vanilla.html` (hand-written DOM code, same API
+//!    URL, same columns), alternately in the same browser.
+//! 4. Sort and page changes on a 100-row table: `(rows − click) −
+//!    (response − request)`, i.e. the app's own time, network excluded.
+//! 5. Memory: V8 heap in use plus `WebAssembly.Memory` size, after a
+//!    forced GC, after 10 and after 200 in-app page changes, with
+//!    auto-refresh every second.
+//! 6. Request discipline with auto-refresh every second: `/api/` requests
+//!    that overlap, and requests while another tab is in front.
+//! 7. The server: latency of four list queries with as many clients as
+//!    cores, and latency and throughput with 16 clients.
+//!
+//! Two sections explain the figures rather than judge them: where the
+//! wasm's bytes go (per crate and function, from the name section of a
+//! names-keeping `wasm-opt` run), and where a 1000-row render's CPU time
+//! goes (a sampled profile between the same marks, wasm frames named).
+//!
+//! `cargo xtask bench [--no-build] [--dist DIR] [PART...]` runs only some
+//! parts (`load`, `wasm-size`, `first-rows`, `render`, `interactions`,
+//! `server`, `profile`, `memory`, `discipline`), without rebuilding, or on
+//! another build of the bundle: handy while working on one figure.
+
+mod browser;
+mod cdp;
+mod http;
+mod report;
+mod wasm_size;
+
+use crate::proc::{self, command, root};
+use crate::tasks::{self, target_dir};
+use crate::{setup, Result};
+use report::{list, median, Goal, Line, Report};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+const DEMO_JOBS: u32 = 100_000;
+const SEED: u64 = 1;
+/// Cold loads for the first-rows median.
+const COLD_LOADS: usize = 11;
+/// Page loads of each of the app and the baseline for the 1000-row render.
+const RENDER_RUNS: usize = 7;
+/// Sort clicks and page clicks measured (each after one unmeasured).
+const CLICKS: usize = 11;
+/// In-app navigations after which memory is measured: the goal compares
+/// the first and the last; the ones between show the trend.
+const MEMORY_CHECKPOINTS: [usize; 5] = [10, 50, 100, 150, 200];
+const KIB: f64 = 1024.0;
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// The list queries the server is measured on (below `/api/v5`), with the
+/// report keys of their latency and throughput lines.
+const SERVER_QUERIES: [(&str, &str, &str); 4] = [
+    (
+        "/jobs/?page_size=100&order=-last_modified",
+        "server_page_size_100_p50_ms",
+        "server_page_size_100_16_clients_rps",
+    ),
+    (
+        "/jobs/?page_size=1000&order=-last_modified",
+        "server_page_size_1000_p50_ms",
+        "server_page_size_1000_16_clients_rps",
+    ),
+    (
+        "/jobs/?status=FAILED&page_size=100&order=-last_modified",
+        "server_status_filter_p50_ms",
+        "server_status_filter_16_clients_rps",
+    ),
+    (
+        "/jobs/?order=-priority&order=-last_modified&page_size=100",
+        "server_two_field_order_p50_ms",
+        "server_two_field_order_16_clients_rps",
+    ),
+];
+
+/// wasm-opt as Trunk runs it for `data-wasm-opt="z"`, plus `-g` to keep
+/// the names (see `wasm_size`).
+const WASM_OPT_ARGS: &[&str] = &[
+    "-Oz",
+    "-g",
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// The parts of the benchmark, in the order they run; `cargo xtask bench
+/// PART...` runs only those named.
+const PARTS: [&str; 9] = [
+    "load",
+    "wasm-size",
+    "first-rows",
+    "render",
+    "interactions",
+    "server",
+    "profile",
+    "memory",
+    "discipline",
+];
+
+/// What the command line asked for.
+#[derive(Debug, PartialEq)]
+struct Options {
+    /// Build the bundle and the server first (`--no-build`: use what is there).
+    build: bool,
+    /// A bundle built elsewhere to measure instead of `dist/` (`--dist DIR`,
+    /// e.g. a variant of the app), not rebuilt.
+    dist: Option<PathBuf>,
+    parts: Vec<&'static str>,
+}
+
+fn parse_args(args: &[String]) -> Result<Options> {
+    let usage = || {
+        format!(
+            "usage: cargo xtask bench [--no-build] [--dist DIR] [{}]...",
+            PARTS.join("|")
+        )
+    };
+    let mut build = true;
+    let mut dist = None;
+    let mut parts = Vec::new();
+    let mut args = args.iter();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--no-build" => build = false,
+            "--dist" => {
+                let dir = args
+                    .next()
+                    .ok_or_else(|| format!("--dist needs a directory; {}", usage()))?;
+                dist = Some(PathBuf::from(dir));
+            }
+            name => match PARTS.iter().find(|p| **p == name) {
+                Some(p) => parts.push(*p),
+                None => return Err(format!("unknown bench argument `{name}`; {}", usage())),
+            },
+        }
+    }
+    if parts.is_empty() {
+        parts = PARTS.to_vec();
+    }
+    Ok(Options { build, dist, parts })
+}
+
+pub fn run(args: &[String]) -> Result {
+    let started = Instant::now();
+    let opts = parse_args(args)?;
+    let wants = |part: &str| opts.parts.contains(&part);
+    if opts.build {
+        setup::run()?;
+        if opts.dist.is_none() {
+            tasks::build_dist()?;
+        }
+    }
+    let out = target_dir().join("bench");
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let dist = out.join("dist");
+    prepare_dist(opts.dist.as_deref().unwrap_or(&tasks::dist_dir()), &dist)?;
+    let _ = std::fs::remove_file(out.join("app-with-names.wasm"));
+    let mut report = Report::default();
+    // Right after the build, before anyone else's build replaces
+    // wasm-bindgen's output in the shared target directory.
+    if wants("wasm-size") {
+        println!("==> wasm size breakdown");
+        match wasm_breakdown(&dist, &out) {
+            Ok((md, json)) => {
+                report.sections.push((
+                    "Where the wasm's bytes go (name section of a `wasm-opt -Oz -g` build)".into(),
+                    md,
+                ));
+                report.detail("wasm_size", json);
+            }
+            Err(e) => {
+                eprintln!("xtask: wasm size breakdown: {e}");
+                report.detail("wasm_size", json!({ "error": e }));
+            }
+        }
+    }
+    if opts.build {
+        tasks::build_server()?;
+    }
+    let db = out.join("jobs.db");
+    remove_db(&db);
+
+    let load_before = loadavg();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chromium = Path::new(setup::CHROMIUM);
+
+    let first_half = ["load", "first-rows", "render", "interactions", "server"];
+    if first_half.iter().any(|p| wants(p)) {
+        println!();
+        println!("==> bench: server with {DEMO_JOBS} demo jobs (seed {SEED}), auto-refresh off");
+        let server = BenchServer::start(&dist, &db, 0)?;
+        let base = server.url.clone();
+        if wants("load") {
+            println!("==> 1. initial load");
+            initial_load(&mut report, &base, &dist);
+        }
+        if ["first-rows", "render", "interactions"]
+            .iter()
+            .any(|p| wants(p))
+        {
+            match cdp::Cdp::launch(chromium, &out) {
+                Ok(mut cdp) => {
+                    report.detail("chromium", json!(cdp.version));
+                    if wants("first-rows") {
+                        println!("==> 2. first rows ({COLD_LOADS} cold loads)");
+                        first_rows(&mut report, &mut cdp, &base);
+                    }
+                    if wants("render") {
+                        println!(
+                            "==> 3. 1000 rows: app and vanilla baseline ({RENDER_RUNS} loads each)"
+                        );
+                        render_1000(&mut report, &mut cdp, &base);
+                    }
+                    if wants("interactions") {
+                        println!("==> 4. sort and page changes ({CLICKS} clicks each)");
+                        sort_and_page(&mut report, &mut cdp, &base);
+                    }
+                }
+                Err(e) => {
+                    let lines = [
+                        (
+                            "first-rows",
+                            "first_rows_ms",
+                            "First rows",
+                            Goal::AtMost(300.0),
+                            "ms",
+                        ),
+                        (
+                            "render",
+                            "render_1000_ratio",
+                            "1000-row render",
+                            Goal::AtMost(1.3),
+                            "x",
+                        ),
+                        (
+                            "interactions",
+                            "sort_change_ms",
+                            "Sort change",
+                            Goal::AtMost(50.0),
+                            "ms",
+                        ),
+                        (
+                            "interactions",
+                            "page_change_ms",
+                            "Page change",
+                            Goal::AtMost(50.0),
+                            "ms",
+                        ),
+                    ];
+                    for (part, key, what, goal, unit) in lines {
+                        if wants(part) {
+                            report.push(failed(key, what, goal, unit, &e));
+                        }
+                    }
+                }
+            }
+        }
+        if wants("server") {
+            println!("==> 7. server: list queries over {DEMO_JOBS} jobs");
+            server_load(&mut report, &base, cores);
+        }
+    }
+
+    if wants("profile") {
+        println!();
+        println!("==> bench: where a 1000-row render's time goes (CPU profile, wasm with names)");
+        match profile(&dist, &out, &db, chromium) {
+            Ok((md, json)) => {
+                report.sections.push((
+                    "Where a 1000-row render's CPU time goes (sampled profile)".into(),
+                    md,
+                ));
+                report.detail("render_profile", json);
+            }
+            Err(e) => {
+                eprintln!("xtask: profile: {e}");
+                report.detail("render_profile", json!({ "error": e }));
+            }
+        }
+    }
+
+    if wants("memory") || wants("discipline") {
+        println!();
+        println!("==> bench: the same data, auto-refresh every second");
+        let server = BenchServer::start(&dist, &db, 1)?;
+        let base = server.url.clone();
+        match cdp::Cdp::launch(chromium, &out) {
+            Ok(mut cdp) => {
+                report.detail("chromium", json!(cdp.version));
+                if wants("memory") {
+                    println!("==> 5. memory over {MEMORY_CHECKPOINTS:?} page changes");
+                    memory(&mut report, &mut cdp, &base);
+                }
+                if wants("discipline") {
+                    println!("==> 6. request discipline");
+                    discipline(&mut report, &mut cdp, &base);
+                }
+            }
+            Err(e) => {
+                let lines = [
+                    (
+                        "memory",
+                        "memory_growth_pct",
+                        "Memory growth",
+                        Goal::AtMost(10.0),
+                        "%",
+                    ),
+                    (
+                        "discipline",
+                        "overlapping_requests",
+                        "Overlapping requests",
+                        Goal::AtMost(0.0),
+                        "",
+                    ),
+                    (
+                        "discipline",
+                        "hidden_requests",
+                        "Requests while hidden",
+                        Goal::AtMost(0.0),
+                        "",
+                    ),
+                ];
+                for (part, key, what, goal, unit) in lines {
+                    if wants(part) {
+                        report.push(failed(key, what, goal, unit, &e));
+                    }
+                }
+            }
+        }
+    }
+    remove_db(&db);
+
+    let minutes = started.elapsed().as_secs_f64() / 60.0;
+    report.detail(
+        "run",
+        json!({
+            "command": command_line(args),
+            "built": opts.build,
+            "bundle": opts.dist.as_ref().map_or_else(|| "dist/".to_owned(), |d| d.display().to_string()),
+            "parts": opts.parts,
+            "date": first_line(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"])),
+            "commit": first_line(Command::new("git").args(["rev-parse", "--short", "HEAD"]).current_dir(root())),
+            "uncommitted_changes": first_line(Command::new("git").args(["status", "--porcelain"]).current_dir(root())).is_some(),
+            "cores": cores,
+            "loadavg_before": load_before,
+            "loadavg_after": loadavg(),
+            "demo_jobs": DEMO_JOBS,
+            "seed": SEED,
+            "minutes": minutes,
+        }),
+    );
+    let header = header(&report);
+    let md = report.to_markdown(&header);
+    let json_text = serde_json::to_string_pretty(&report.to_json()).expect("JSON values serialize");
+    write(&out.join("report.json"), &json_text)?;
+    write(&out.join("report.md"), &md)?;
+
+    println!();
+    println!("{header}");
+    println!();
+    print!("{}", report.table());
+    println!();
+    println!(
+        "written: {} and {} ({minutes:.1} min)",
+        shown(&out.join("report.md")),
+        shown(&out.join("report.json"))
+    );
+    if report.has_errors() {
+        return Err("some figures could not be measured (ERROR lines above)".into());
+    }
+    Ok(())
+}
+
+fn header(report: &Report) -> String {
+    let run = report.details.get("run").cloned().unwrap_or(Value::Null);
+    let chromium = report
+        .details
+        .get("chromium")
+        .and_then(Value::as_str)
+        .unwrap_or("?");
+    format!(
+        "`{command}`, {date}, commit {commit}{dirty}{built}; {cores} cores, load average {before} before and {after} after; \
+         {chromium} headless; {jobs} demo jobs, seed {seed}; loopback.",
+        command = run["command"].as_str().unwrap_or("cargo xtask bench"),
+        built = match (run["built"] == false, run["bundle"].as_str()) {
+            (_, Some(b)) if b != "dist/" => format!(", bundle {b}"),
+            (true, _) => ", without rebuilding".to_owned(),
+            _ => String::new(),
+        },
+        date = run["date"].as_str().unwrap_or("?"),
+        commit = run["commit"].as_str().unwrap_or("?"),
+        dirty = if run["uncommitted_changes"] == true { " (with uncommitted changes)" } else { "" },
+        cores = run["cores"],
+        before = run["loadavg_before"].as_str().unwrap_or("?"),
+        after = run["loadavg_after"].as_str().unwrap_or("?"),
+        jobs = DEMO_JOBS,
+        seed = SEED,
+    )
+}
+
+fn command_line(args: &[String]) -> String {
+    let mut c = String::from("cargo xtask bench");
+    for a in args {
+        c.push(' ');
+        c.push_str(a);
+    }
+    c
+}
+
+fn remove_db(db: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}
+
+fn shown(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn write(path: &Path, text: &str) -> Result {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn first_line(cmd: &mut Command) -> Option<String> {
+    proc::first_line(cmd).filter(|l| !l.is_empty())
+}
+
+/// The 1-, 5- and 15-minute load averages: the machine is shared, and
+/// the figures mean more next to them.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// A line for a figure that could not be taken.
+fn failed(key: &'static str, what: &str, goal: Goal, unit: &'static str, error: &str) -> Line {
+    eprintln!("xtask: {what}: {error}");
+    Line {
+        key,
+        what: what.to_owned(),
+        goal,
+        value: None,
+        unit,
+        note: format!("not measured: {error}"),
+        shown: None,
+    }
+}
+
+fn line(
+    key: &'static str,
+    what: &str,
+    goal: Goal,
+    value: f64,
+    unit: &'static str,
+    note: String,
+) -> Line {
+    Line {
+        key,
+        what: what.to_owned(),
+        goal,
+        value: Some(value),
+        unit,
+        note,
+        shown: None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The bundle and the server
+// ---------------------------------------------------------------------------
+
+/// A copy of the built bundle plus the vanilla baseline page. The server
+/// serves one directory; the copy also keeps the run apart from a rebuild
+/// of `dist/` by someone else meanwhile.
+fn prepare_dist(from: &Path, to: &Path) -> Result {
+    let _ = std::fs::remove_dir_all(to);
+    copy_dir(from, to)
+        .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))?;
+    let bench = root().join("xtask/bench");
+    let index = std::fs::read_to_string(from.join("index.html"))
+        .map_err(|e| format!("cannot read {}/index.html: {e}", from.display()))?;
+    // The app's stylesheets, so both tables get the same CSS.
+    let styles: Vec<&str> = index
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("<link rel=\"stylesheet\""))
+        .collect();
+    let vanilla = std::fs::read_to_string(bench.join("vanilla.html"))
+        .map_err(|e| format!("cannot read xtask/bench/vanilla.html: {e}"))?
+        .replace("<!-- STYLES -->", &styles.join("\n    "));
+    write(&to.join("vanilla.html"), &vanilla)?;
+    std::fs::copy(bench.join("vanilla.js"), to.join("vanilla.js"))
+        .map_err(|e| format!("cannot copy xtask/bench/vanilla.js: {e}"))?;
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+/// The development server on a free loopback port; killed when dropped.
+struct BenchServer {
+    child: Child,
+    url: String,
+}
+
+impl BenchServer {
+    /// Starts it on `db` (generating the demo jobs if the file is new) and
+    /// waits for its `listening on http://...` line.
+    fn start(dist: &Path, db: &Path, refresh_seconds: u32) -> Result<BenchServer> {
+        let bin = tasks::server_bin();
+        let mut cmd = command(&bin);
+        cmd.args(["--addr", "127.0.0.1:0", "--dist"])
+            .arg(dist)
+            .arg("--db")
+            .arg(db)
+            .args(["--demo-jobs", &DEMO_JOBS.to_string()])
+            .args(["--seed", &SEED.to_string()])
+            .args(["--refresh-seconds", &refresh_seconds.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        println!("$ {}", proc::display(&cmd));
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        let (tx, rx) = mpsc::channel();
+        let listening = Arc::new(AtomicBool::new(false));
+        for stream in [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let tx = tx.clone();
+            let listening = Arc::clone(&listening);
+            // Its start-up lines are shown; its request log is not.
+            std::thread::spawn(move || {
+                for l in BufReader::new(stream).lines().map_while(|l| l.ok()) {
+                    if let Some(url) = listening_url(&l) {
+                        println!("  server: {l}");
+                        listening.store(true, Ordering::Relaxed);
+                        let _ = tx.send(url);
+                    } else if !listening.load(Ordering::Relaxed) {
+                        println!("  server: {l}");
+                    }
+                }
+            });
+        }
+        let mut server = BenchServer {
+            child,
+            url: String::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            if let Ok(url) = rx.recv_timeout(Duration::from_millis(200)) {
+                server.url = url;
+                return Ok(server);
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return Err(format!("the server exited ({status}) before listening"));
+            }
+            if Instant::now() > deadline {
+                return Err("the server did not start listening within 300 s".into());
+            }
+        }
+    }
+}
+
+impl Drop for BenchServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `http://127.0.0.1:PORT` from a line containing `listening on http://...`.
+fn listening_url(line: &str) -> Option<String> {
+    let at = line.find("listening on http://")? + "listening on ".len();
+    let rest = &line[at..];
+    let end = rest[7..]
+        .find(|c: char| c == '/' || c.is_whitespace())
+        .map_or(rest.len(), |i| i + 7);
+    Some(rest[..end].to_owned())
+}
+
+// ---------------------------------------------------------------------------
+// The measurements
+// ---------------------------------------------------------------------------
+
+fn initial_load(report: &mut Report, base: &str, dist: &Path) {
+    let what = "Initial load: wasm + JS + CSS as sent (Accept-Encoding: br, gzip)";
+    let assets = match http::measure_assets(base, dist) {
+        Ok(a) => a,
+        Err(e) => {
+            report.push(failed(
+                "initial_load_sent_kib",
+                what,
+                Goal::AtMost(180.0),
+                "KiB",
+                &e,
+            ));
+            return;
+        }
+    };
+    let sum = |f: &dyn Fn(&http::Asset) -> u64| assets.iter().map(f).sum::<u64>() as f64 / KIB;
+    let per_asset: Vec<String> = assets
+        .iter()
+        .map(|a| {
+            format!(
+                "`{}` {} B raw, {} B sent ({}), {} B gzip",
+                a.path, a.raw, a.sent, a.sent_encoding, a.gzip
+            )
+        })
+        .collect();
+    let kind = |k: &str, f: &dyn Fn(&http::Asset) -> u64| {
+        assets.iter().filter(|a| a.kind == k).map(f).sum::<u64>() as f64 / KIB
+    };
+    report.push(line(
+        "initial_load_sent_kib",
+        what,
+        Goal::AtMost(180.0),
+        sum(&|a| a.sent),
+        "KiB",
+        format!(
+            "each asset fetched from the server with `Accept-Encoding: br, gzip`, body bytes counted: {}",
+            per_asset.join("; ")
+        ),
+    ));
+    let mut raw = line(
+        "initial_load_raw_kib",
+        "Initial load: wasm / JS / CSS raw",
+        Goal::None,
+        sum(&|a| a.raw),
+        "KiB",
+        "file sizes in the built bundle".into(),
+    );
+    raw.shown = Some(format!(
+        "{:.0} / {:.1} / {:.1} KiB ({:.0} KiB)",
+        kind("wasm", &|a| a.raw),
+        kind("js", &|a| a.raw),
+        kind("css", &|a| a.raw),
+        sum(&|a| a.raw)
+    ));
+    report.push(raw);
+    let mut sent = line(
+        "initial_load_sent_split_kib",
+        "Initial load: wasm / JS / CSS as sent (br)",
+        Goal::None,
+        kind("wasm", &|a| a.sent),
+        "KiB",
+        "the first line, split by kind".into(),
+    );
+    sent.shown = Some(format!(
+        "{:.1} / {:.1} / {:.1} KiB",
+        kind("wasm", &|a| a.sent),
+        kind("js", &|a| a.sent),
+        kind("css", &|a| a.sent)
+    ));
+    report.push(sent);
+    report.push(line(
+        "initial_load_gzip_kib",
+        "Initial load: wasm + JS + CSS as sent to a gzip-only client",
+        Goal::None,
+        sum(&|a| a.gzip),
+        "KiB",
+        "the same requests with `Accept-Encoding: gzip`".into(),
+    ));
+    report.detail(
+        "initial_load_assets",
+        json!(assets
+            .iter()
+            .map(|a| json!({
+                "path": a.path, "kind": a.kind, "raw_bytes": a.raw,
+                "sent_bytes": a.sent, "sent_encoding": a.sent_encoding, "gzip_bytes": a.gzip,
+            }))
+            .collect::<Vec<_>>()),
+    );
+}
+
+/// Sizes per crate and function from a names-keeping build of the wasm.
+/// wasm-bindgen's output run through wasm-opt as Trunk does, but keeping
+/// the name section: `target/bench/app-with-names.wasm`.
+fn wasm_with_names(out: &Path) -> Result<PathBuf> {
+    let named = out.join("app-with-names.wasm");
+    if named.is_file() {
+        return Ok(named);
+    }
+    let bindgen = target_dir().join("wasm-bindgen/release/scale-jobs-app_bg.wasm");
+    let wasm_opt = proc::node_bin_dir().join("wasm-opt");
+    let mut cmd = command(&wasm_opt);
+    cmd.args(WASM_OPT_ARGS).arg(&bindgen).arg("-o").arg(&named);
+    proc::run(&mut cmd)?;
+    Ok(named)
+}
+
+fn shipped_wasm(dist: &Path) -> Result<PathBuf> {
+    std::fs::read_dir(dist)
+        .map_err(|e| format!("cannot list {}: {e}", dist.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .ok_or_else(|| format!("no .wasm in {}", dist.display()))
+}
+
+fn wasm_breakdown(dist: &Path, out: &Path) -> Result<(String, Value)> {
+    let named = wasm_with_names(out)?;
+    let bytes =
+        std::fs::read(&named).map_err(|e| format!("cannot read {}: {e}", named.display()))?;
+    let breakdown = wasm_size::analyze(&bytes)?;
+    let shipped_path = shipped_wasm(dist)?;
+    let shipped = wasm_size::analyze(
+        &std::fs::read(&shipped_path).map_err(|e| format!("{}: {e}", shipped_path.display()))?,
+    )?;
+    let same = shipped.section("code") == breakdown.section("code")
+        && shipped.section("data") == breakdown.section("data");
+    let mut md = String::new();
+    md.push_str(if same {
+        "The code and data sections equal the shipped wasm's, byte counts for byte counts.\n\n"
+    } else {
+        "Note: this build's code or data section differs in size from the shipped wasm's, so the figures are approximate.\n\n"
+    });
+    md.push_str(&breakdown.markdown(25));
+    let crates: Vec<Value> = breakdown
+        .by_crate()
+        .into_iter()
+        .take(40)
+        .map(|(c, s, n)| json!({ "crate": c, "code_bytes": s, "functions": n }))
+        .collect();
+    let json = json!({
+        "matches_shipped": same,
+        "module_bytes": breakdown.total,
+        "shipped_module_bytes": shipped.total,
+        "code_bytes": breakdown.section("code"),
+        "data_bytes": breakdown.section("data"),
+        "by_crate": crates,
+        "by_theme": breakdown.by_theme().into_iter().map(|(t, s)| json!({ "theme": t, "code_bytes": s })).collect::<Vec<_>>(),
+        "largest_functions": breakdown.largest(40).into_iter().map(|(s, n)| json!({ "name": n, "bytes": s })).collect::<Vec<_>>(),
+    });
+    Ok((md, json))
+}
+
+/// Serves a copy of the bundle whose wasm keeps its names and profiles a
+/// 1000-row render in it. The names build has the same code (the size
+/// breakdown checks); only the preload's integrity hash no longer matches,
+/// which costs a second download, outside the profiled window.
+fn profile(dist: &Path, out: &Path, db: &Path, chromium: &Path) -> Result<(String, Value)> {
+    let named = wasm_with_names(out)?;
+    let profile_dist = out.join("dist-profile");
+    let _ = std::fs::remove_dir_all(&profile_dist);
+    copy_dir(dist, &profile_dist).map_err(|e| format!("copying the bundle: {e}"))?;
+    let wasm = shipped_wasm(&profile_dist)?;
+    let sizes = |path: &Path| -> Result<(usize, usize)> {
+        let b = wasm_size::analyze(
+            &std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )?;
+        Ok((b.section("code"), b.section("data")))
+    };
+    if sizes(&named)? != sizes(&wasm)? {
+        return Err(format!(
+            "{} is not the shipped wasm plus names (was target/wasm-bindgen rebuilt by another build meanwhile?); run the bench again",
+            shown(&named)
+        ));
+    }
+    std::fs::copy(&named, &wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
+    let server = BenchServer::start(&profile_dist, db, 0)?;
+    let mut cdp = cdp::Cdp::launch(chromium, out)?;
+    let p = browser::profile_1000(&mut cdp, &server.url)?;
+    drop(cdp);
+    drop(server);
+    let mut by_group: std::collections::BTreeMap<String, f64> = Default::default();
+    for (ms, name, kind) in &p.functions {
+        let group = match *kind {
+            "wasm" => format!("wasm: {}", wasm_size::crate_of(name)),
+            "js" => "JavaScript (wasm-bindgen glue, boot)".to_owned(),
+            _ => name.clone(),
+        };
+        *by_group.entry(group).or_default() += ms;
+    }
+    let mut groups: Vec<(String, f64)> = by_group.into_iter().collect();
+    groups.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut md = format!(
+        "The app on `/jobs?page_size=100`, then the page size set to 1000: CPU samples every {} µs from `scale:response` \
+         to `scale:rows` (the window of the 1000-row figure, taken with `console.profile`), self time, idle excluded: \
+         {:.0} ms in all. `(program)` is the browser's native work outside JavaScript and wasm; DOM calls show by name.\n\n\
+         | where (wasm: crate of the function) | self ms | share |\n| --- | ---: | ---: |\n",
+        p.interval_us, p.total_ms
+    );
+    for (group, ms) in groups.iter().take(15) {
+        let _ = writeln!(
+            md,
+            "| {group} | {ms:.1} | {:.1} % |",
+            100.0 * ms / p.total_ms.max(1e-9)
+        );
+    }
+    md.push_str("\n| function | kind | self ms |\n| --- | --- | ---: |\n");
+    for (ms, name, kind) in p.functions.iter().take(25) {
+        let name: String = name.replace('|', "\\|").chars().take(110).collect();
+        let _ = writeln!(md, "| `{name}` | {kind} | {ms:.1} |");
+    }
+    let json = json!({
+        "interval_us": p.interval_us,
+        "total_ms": p.total_ms,
+        "groups": groups.iter().map(|(g, ms)| json!({ "group": g, "self_ms": ms })).collect::<Vec<_>>(),
+        "functions": p.functions.iter().take(60).map(|(ms, n, k)| json!({ "name": n, "kind": k, "self_ms": ms })).collect::<Vec<_>>(),
+    });
+    Ok((md, json))
+}
+
+fn first_rows(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
+    let what =
+        format!("First table row painted, /jobs?page_size=100, cold load (median of {COLD_LOADS})");
+    match browser::cold_loads(cdp, &format!("{base}/jobs?page_size=100"), COLD_LOADS) {
+        Ok(loads) => {
+            let m =
+                |f: fn(&browser::ColdLoad) -> f64| browser::median_of(&loads, f).unwrap_or(-1.0);
+            let rows: Vec<f64> = loads.iter().map(|l| l.first_rows).collect();
+            report.push(line(
+                "first_rows_ms",
+                &what,
+                Goal::AtMost(300.0),
+                m(|l| l.first_rows),
+                "ms",
+                format!(
+                    "`performance.getEntriesByName('scale:rows')[0].startTime` (the animation frame after the rows are in the DOM), \
+                     each load in a new browser context with the cache disabled; samples {}. Medians of the steps before it: \
+                     wasm downloaded {:.0} ms, config.json requested (the app is running) {:.0} ms and received {:.0} ms, \
+                     first contentful paint {:.0} ms, list request started {:.0} ms, \
+                     response received {:.0} ms, JSON decoded {:.0} ms",
+                    list(&rows),
+                    m(|l| l.wasm_loaded),
+                    m(|l| l.config_start),
+                    m(|l| l.config_end),
+                    m(|l| l.first_contentful_paint),
+                    m(|l| l.request),
+                    m(|l| l.response),
+                    m(|l| l.decoded),
+                ),
+            ));
+            report.detail(
+                "first_rows_loads",
+                json!(loads.iter().map(|l| json!({
+                    "first_rows_ms": l.first_rows, "request_ms": l.request, "response_ms": l.response,
+                    "decoded_ms": l.decoded, "wasm_loaded_ms": l.wasm_loaded, "fcp_ms": l.first_contentful_paint,
+                    "config_start_ms": l.config_start, "config_end_ms": l.config_end,
+                })).collect::<Vec<_>>()),
+            );
+        }
+        Err(e) => report.push(failed(
+            "first_rows_ms",
+            &what,
+            Goal::AtMost(300.0),
+            "ms",
+            &e,
+        )),
+    }
+}
+
+fn render_1000(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
+    let what = "1000-row render: app ÷ vanilla JS baseline (response → rows in DOM)";
+    match browser::render_1000(cdp, base, RENDER_RUNS) {
+        Ok(runs) => {
+            let app: Vec<f64> = runs.app.iter().map(|r| r.render).collect();
+            let vanilla: Vec<f64> = runs.vanilla.iter().map(|r| r.render).collect();
+            let (a, v) = (median(&app).unwrap_or(0.0), median(&vanilla).unwrap_or(0.0));
+            let app_decode = browser::median_of(&runs.app, |r| r.decode).unwrap_or(0.0);
+            let vanilla_decode = browser::median_of(&runs.vanilla, |r| r.decode).unwrap_or(0.0);
+            report.push(line(
+                "render_1000_app_ms",
+                "1000-row render, app: response → rows in DOM (median)",
+                Goal::None,
+                a,
+                "ms",
+                format!(
+                    "`scale:rows − scale:response` of /jobs?page_size=1000, {RENDER_RUNS} page loads; samples {}; \
+                     of the median, JSON decoding (serde, `scale:decoded − scale:response`) {app_decode:.1} ms",
+                    list(&app)
+                ),
+            ));
+            report.push(line(
+                "render_1000_vanilla_ms",
+                "1000-row render, vanilla JS baseline (median)",
+                Goal::None,
+                v,
+                "ms",
+                format!(
+                    "xtask/bench/vanilla.html on the same API URL (`{}`), loads alternating with the app's; samples {}; \
+                     JSON.parse {vanilla_decode:.1} ms",
+                    runs.api_url,
+                    list(&vanilla)
+                ),
+            ));
+            if v > 0.0 {
+                report.push(line(
+                    "render_1000_ratio",
+                    what,
+                    Goal::AtMost(1.3),
+                    a / v,
+                    "x",
+                    "ratio of the two medians above, measured in the same run and browser".into(),
+                ));
+            } else {
+                report.push(failed(
+                    "render_1000_ratio",
+                    what,
+                    Goal::AtMost(1.3),
+                    "x",
+                    "the baseline took no time",
+                ));
+            }
+        }
+        Err(e) => {
+            for (key, w) in [
+                ("render_1000_app_ms", "1000-row render, app"),
+                (
+                    "render_1000_vanilla_ms",
+                    "1000-row render, vanilla JS baseline",
+                ),
+            ] {
+                report.push(failed(key, w, Goal::None, "ms", &e));
+            }
+            report.push(failed(
+                "render_1000_ratio",
+                what,
+                Goal::AtMost(1.3),
+                "x",
+                &e,
+            ));
+        }
+    }
+}
+
+fn sort_and_page(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
+    let sort_what =
+        format!("Sort change (Priority header), 100 rows, network excluded (median of {CLICKS})");
+    let page_what =
+        format!("Page change (Next page), 100 rows, network excluded (median of {CLICKS})");
+    let how = "`(scale:rows − scale:click) − (scale:response − scale:request)`: click to rows in the DOM minus the request's time \
+               on the network; one unmeasured click first";
+    match browser::sort_and_page(cdp, base, CLICKS) {
+        Ok(r) => {
+            report.push(line(
+                "sort_change_ms",
+                &sort_what,
+                Goal::AtMost(50.0),
+                median(&r.sort).unwrap_or(-1.0),
+                "ms",
+                format!("{how}; samples {}", list(&r.sort)),
+            ));
+            report.push(line(
+                "page_change_ms",
+                &page_what,
+                Goal::AtMost(50.0),
+                median(&r.page).unwrap_or(-1.0),
+                "ms",
+                format!("{how}; samples {}", list(&r.page)),
+            ));
+        }
+        Err(e) => {
+            report.push(failed(
+                "sort_change_ms",
+                &sort_what,
+                Goal::AtMost(50.0),
+                "ms",
+                &e,
+            ));
+            report.push(failed(
+                "page_change_ms",
+                &page_what,
+                Goal::AtMost(50.0),
+                "ms",
+                &e,
+            ));
+        }
+    }
+}
+
+fn memory(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
+    let early = MEMORY_CHECKPOINTS[0];
+    let late = MEMORY_CHECKPOINTS[MEMORY_CHECKPOINTS.len() - 1];
+    let what =
+        format!("Memory growth, {early} → {late} in-app page changes (JS heap + wasm memory)");
+    match browser::memory(cdp, base, &MEMORY_CHECKPOINTS) {
+        Ok(m) if m.len() == MEMORY_CHECKPOINTS.len() => {
+            let (a, b) = (m[0], m[m.len() - 1]);
+            let trend: Vec<String> = m
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{}: {:.2} + {:.2} MiB",
+                        m.navigations,
+                        m.js_heap_used / MIB,
+                        m.wasm_memory / MIB
+                    )
+                })
+                .collect();
+            let growth = 100.0 * (b.total() - a.total()) / a.total();
+            let mut at = |key, m: browser::Memory| {
+                let mut l = line(
+                    key,
+                    &format!("Memory after {} page changes: JS heap + wasm memory", m.navigations),
+                    Goal::None,
+                    m.total() / MIB,
+                    "MiB",
+                    format!(
+                        "after 3 forced GCs (`HeapProfiler.collectGarbage`): V8 heap used {:.2} MiB (`Runtime.getHeapUsage`), \
+                         wasm memory {:.2} MiB (every `WebAssembly.Memory`, found with `Runtime.queryObjects`); \
+                         {:.0} DOM nodes, {:.0} JS event listeners",
+                        m.js_heap_used / MIB,
+                        m.wasm_memory / MIB,
+                        m.dom_nodes,
+                        m.js_event_listeners
+                    ),
+                );
+                l.shown = Some(format!(
+                    "{:.2} + {:.2} = {:.2} MiB",
+                    m.js_heap_used / MIB,
+                    m.wasm_memory / MIB,
+                    m.total() / MIB
+                ));
+                report.push(l);
+            };
+            at("memory_early_mib", a);
+            at("memory_late_mib", b);
+            report.push(line(
+                "memory_growth_pct",
+                &what,
+                Goal::AtMost(10.0),
+                growth,
+                "%",
+                format!(
+                    "clicking Next page (client-side route changes, 100 rows each) with auto-refresh every second; \
+                     the page's mark and resource-timing buffers are cleared after each change; \
+                     JS heap + wasm memory after n changes: {}",
+                    trend.join(", ")
+                ),
+            ));
+            report.detail(
+                "memory",
+                json!(m.iter().map(|m| m.to_json()).collect::<Vec<_>>()),
+            );
+        }
+        Ok(_) => report.push(failed(
+            "memory_growth_pct",
+            &what,
+            Goal::AtMost(10.0),
+            "%",
+            "missing checkpoints",
+        )),
+        Err(e) => report.push(failed(
+            "memory_growth_pct",
+            &what,
+            Goal::AtMost(10.0),
+            "%",
+            &e,
+        )),
+    }
+}
+
+fn discipline(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
+    let overlap_what = "Overlapping API requests, auto-refresh every 1 s";
+    let hidden_what = "API requests while the tab is hidden, auto-refresh every 1 s";
+    match browser::discipline(cdp, base, Duration::from_secs(8), Duration::from_secs(6)) {
+        Ok(d) => {
+            report.push(line(
+                "overlapping_requests",
+                overlap_what,
+                Goal::AtMost(0.0),
+                d.overlapping as f64,
+                "",
+                format!(
+                    "CDP `Network.requestWillBeSent` / `loadingFinished` / `loadingFailed` of `/api/` URLs: a request counts when it \
+                     starts before an earlier one ended; {} requests in {:.0} s visible, {} in {:.0} s hidden, {} in the 3 s after showing the tab again",
+                    d.visible_requests, d.visible_seconds, d.hidden_requests, d.hidden_seconds, d.shown_again_requests
+                ),
+            ));
+            if d.hidden_confirmed {
+                report.push(line(
+                    "hidden_requests",
+                    hidden_what,
+                    Goal::AtMost(0.0),
+                    d.hidden_requests as f64,
+                    "",
+                    format!(
+                        "another tab opened in the same window and brought to the front (`Target.activateTarget`); \
+                         `document.hidden` checked true before and after the {:.0} s window; \
+                         timers in hidden tabs are not throttled (`--disable-background-timer-throttling`), so a quiet tab is the app's doing",
+                        d.hidden_seconds
+                    ),
+                ));
+            } else {
+                report.push(failed(
+                    "hidden_requests",
+                    hidden_what,
+                    Goal::AtMost(0.0),
+                    "",
+                    "bringing another tab to the front did not make document.hidden true",
+                ));
+            }
+            report.detail(
+                "discipline",
+                json!({
+                    "visible_seconds": d.visible_seconds, "visible_requests": d.visible_requests,
+                    "hidden_seconds": d.hidden_seconds, "hidden_requests": d.hidden_requests,
+                    "hidden_confirmed": d.hidden_confirmed, "overlapping": d.overlapping,
+                    "shown_again_requests": d.shown_again_requests,
+                }),
+            );
+        }
+        Err(e) => {
+            report.push(failed(
+                "overlapping_requests",
+                overlap_what,
+                Goal::AtMost(0.0),
+                "",
+                &e,
+            ));
+            report.push(failed(
+                "hidden_requests",
+                hidden_what,
+                Goal::AtMost(0.0),
+                "",
+                &e,
+            ));
+        }
+    }
+}
+
+fn server_load(report: &mut Report, base: &str, cores: usize) {
+    let mut details = Vec::new();
+    for (i, (path, p50_key, rps_key)) in SERVER_QUERIES.into_iter().enumerate() {
+        let url = format!("{base}/api/v5{path}");
+        // Latency: as many clients as cores, so requests rarely queue.
+        let what = format!("Server `{path}` over {DEMO_JOBS} jobs, {cores} clients: p50 / p99");
+        // The budget is on the first query, the console's default page.
+        let goal = if i == 0 {
+            Goal::AtMost(5.0)
+        } else {
+            Goal::None
+        };
+        let key = p50_key;
+        match http::load(&url, cores, Duration::from_secs(3)) {
+            Ok(r) => {
+                let mut l = line(
+                    key,
+                    &what,
+                    goal,
+                    r.p50_ms,
+                    "ms",
+                    format!(
+                        "{} requests in {:.1} s, {} errors; answers of {} B (br)",
+                        r.requests, r.seconds, r.errors, r.body_bytes
+                    ),
+                );
+                l.shown = Some(format!("{:.1} / {:.1} ms", r.p50_ms, r.p99_ms));
+                report.push(l);
+                details.push(run_json(path, &r));
+            }
+            Err(e) => report.push(failed(key, &what, goal, "ms", &e)),
+        }
+        // Throughput: 16 clients.
+        let what = format!("Server `{path}`, 16 clients: requests/s (p50 / p99)");
+        let key = rps_key;
+        match http::load(&url, 16, Duration::from_secs(4)) {
+            Ok(r) => {
+                let mut l = line(
+                    key,
+                    &what,
+                    Goal::None,
+                    r.requests_per_second,
+                    "req/s",
+                    format!(
+                        "{} requests in {:.1} s, {} errors{}",
+                        r.requests,
+                        r.seconds,
+                        r.errors,
+                        r.first_error
+                            .as_deref()
+                            .map(|e| format!(" (first: {e})"))
+                            .unwrap_or_default()
+                    ),
+                );
+                l.shown = Some(format!(
+                    "{:.0} req/s ({:.1} / {:.1} ms)",
+                    r.requests_per_second, r.p50_ms, r.p99_ms
+                ));
+                report.push(l);
+                details.push(run_json(path, &r));
+            }
+            Err(e) => report.push(failed(key, &what, Goal::None, "req/s", &e)),
+        }
+    }
+    report.detail("server_load", json!(details));
+}
+
+fn run_json(path: &str, r: &http::LoadRun) -> Value {
+    json!({
+        "query": path, "clients": r.clients, "seconds": r.seconds, "requests": r.requests,
+        "errors": r.errors, "p50_ms": r.p50_ms, "p99_ms": r.p99_ms,
+        "requests_per_second": r.requests_per_second, "body_bytes": r.body_bytes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_pick_parts() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            parse_args(&[]).unwrap(),
+            Options {
+                build: true,
+                dist: None,
+                parts: PARTS.to_vec()
+            }
+        );
+        assert_eq!(
+            parse_args(&args(&[
+                "--no-build",
+                "memory",
+                "--dist",
+                "/tmp/d",
+                "render"
+            ]))
+            .unwrap(),
+            Options {
+                build: false,
+                dist: Some(PathBuf::from("/tmp/d")),
+                parts: vec!["memory", "render"]
+            }
+        );
+        assert!(parse_args(&args(&["memroy"])).is_err());
+        assert!(parse_args(&args(&["--dist"])).is_err());
+    }
+
+    #[test]
+    fn reads_the_listening_line() {
+        assert_eq!(
+            listening_url("listening on http://127.0.0.1:40123").as_deref(),
+            Some("http://127.0.0.1:40123")
+        );
+        assert_eq!(
+            listening_url("scale-jobs-server: listening on http://127.0.0.1:8080/ (2000 jobs)")
+                .as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(listening_url("generated 100000 demo jobs"), None);
+    }
+}

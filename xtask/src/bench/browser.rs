@@ -1,0 +1,672 @@
+//! The measurements taken in headless Chromium over CDP: first rows, the
+//! 1000-row render against the vanilla baseline, sort and page changes,
+//! memory over many navigations, and request discipline.
+//!
+//! Times come from the app's own `performance.mark()`s (`scale:request`,
+//! `scale:response`, `scale:decoded`, `scale:rows`, `scale:click`), read
+//! back with `performance.getEntriesByName`; `startTime` is relative to the
+//! page's navigation start.
+
+use super::cdp::{Cdp, Page};
+use super::report::median;
+use crate::Result;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// How long one page may take to show its rows (a cold load compiles
+/// a megabyte of wasm on a busy two-core machine).
+const LOAD_LIMIT: Duration = Duration::from_secs(60);
+
+/// The last `startTime` of each mark (`-1` when absent), and the first
+/// `scale:rows`, as one JSON object.
+const MARKS_JS: &str = r#"(() => {
+  const all = n => performance.getEntriesByName(n, "mark").map(e => e.startTime);
+  const last = n => { const a = all(n); return a.length ? a[a.length - 1] : -1; };
+  const first = n => { const a = all(n); return a.length ? a[0] : -1; };
+  return {
+    request: last("scale:request"), response: last("scale:response"),
+    decoded: last("scale:decoded"), rows: last("scale:rows"), click: last("scale:click"),
+    first_request: first("scale:request"), first_response: first("scale:response"),
+    first_decoded: first("scale:decoded"), first_rows: first("scale:rows"),
+  };
+})()"#;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Marks {
+    pub request: f64,
+    pub response: f64,
+    pub decoded: f64,
+    pub rows: f64,
+    pub click: f64,
+    pub first_request: f64,
+    pub first_response: f64,
+    pub first_decoded: f64,
+    pub first_rows: f64,
+}
+
+fn marks(cdp: &mut Cdp, page: &Page) -> Result<Marks> {
+    let v = cdp.eval(page, MARKS_JS)?;
+    let f = |k: &str| v[k].as_f64().unwrap_or(-1.0);
+    Ok(Marks {
+        request: f("request"),
+        response: f("response"),
+        decoded: f("decoded"),
+        rows: f("rows"),
+        click: f("click"),
+        first_request: f("first_request"),
+        first_response: f("first_response"),
+        first_decoded: f("first_decoded"),
+        first_rows: f("first_rows"),
+    })
+}
+
+/// "The page has marked rows and shows exactly `n` of them."
+fn rows_shown(n: usize) -> String {
+    format!(
+        "performance.getEntriesByName('scale:rows').length > 0 && \
+         document.querySelectorAll('table.jobs tbody tr').length === {n}"
+    )
+}
+
+// ---------------------------------------------------------------------------
+// 2. First rows on a cold load
+// ---------------------------------------------------------------------------
+
+/// One cold load: its own browser context (empty cache and storage).
+#[derive(Debug, Clone, Copy)]
+pub struct ColdLoad {
+    pub first_rows: f64,
+    pub request: f64,
+    pub response: f64,
+    pub decoded: f64,
+    pub wasm_loaded: f64,
+    /// When the app asked for config.json (it runs by then) and got it.
+    pub config_start: f64,
+    pub config_end: f64,
+    pub first_contentful_paint: f64,
+}
+
+pub fn cold_loads(cdp: &mut Cdp, url: &str, runs: usize) -> Result<Vec<ColdLoad>> {
+    let mut out = Vec::new();
+    for _ in 0..runs {
+        let page = cdp.new_page(true)?;
+        cdp.call(
+            Some(&page.session),
+            "Network.setCacheDisabled",
+            json!({ "cacheDisabled": true }),
+        )?;
+        cdp.navigate(&page, url)?;
+        cdp.wait_for(&page, &rows_shown(100), LOAD_LIMIT)?;
+        let m = marks(cdp, &page)?;
+        let extra = cdp.eval(
+            &page,
+            r#"(() => {
+              const res = performance.getEntriesByType("resource");
+              const wasm = res.find(e => e.name.endsWith(".wasm"));
+              const config = res.find(e => e.name.endsWith("/config.json"));
+              const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+              return {
+                wasm: wasm ? wasm.responseEnd : -1, fcp: fcp ? fcp.startTime : -1,
+                config_start: config ? config.startTime : -1, config_end: config ? config.responseEnd : -1,
+              };
+            })()"#,
+        )?;
+        out.push(ColdLoad {
+            first_rows: m.first_rows,
+            request: m.first_request,
+            response: m.first_response,
+            decoded: m.first_decoded,
+            wasm_loaded: extra["wasm"].as_f64().unwrap_or(-1.0),
+            config_start: extra["config_start"].as_f64().unwrap_or(-1.0),
+            config_end: extra["config_end"].as_f64().unwrap_or(-1.0),
+            first_contentful_paint: extra["fcp"].as_f64().unwrap_or(-1.0),
+        });
+        cdp.close_page(page)?;
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// 3. 1000 rows: the app against the vanilla baseline
+// ---------------------------------------------------------------------------
+
+/// Response received to rows in the DOM, and the decode part of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Render {
+    pub render: f64,
+    pub decode: f64,
+}
+
+pub struct RenderRuns {
+    pub app: Vec<Render>,
+    pub vanilla: Vec<Render>,
+    /// The API URL both pages fetched.
+    pub api_url: String,
+}
+
+/// Loads `/jobs?page_size=1000` and the vanilla page on the same API URL,
+/// alternately, `runs` times each, each in a new tab.
+pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns> {
+    let mut app = Vec::new();
+    let mut vanilla = Vec::new();
+    let mut api_url = String::new();
+    for _ in 0..runs {
+        // The app first: it says which URL it fetches.
+        let page = cdp.new_page(false)?;
+        cdp.navigate(&page, &format!("{base}/jobs?page_size=1000"))?;
+        cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
+        let m = marks(cdp, &page)?;
+        app.push(Render {
+            render: m.rows - m.response,
+            decode: m.decoded - m.response,
+        });
+        if api_url.is_empty() {
+            let found = cdp.eval(
+                &page,
+                r#"(performance.getEntriesByType("resource").map(e => new URL(e.name))
+                    .find(u => u.pathname.startsWith("/api/") && u.pathname.includes("/jobs")) || {}).href || """#,
+            )?;
+            let href = found.as_str().unwrap_or("");
+            api_url = href.strip_prefix(base).unwrap_or(href).to_owned();
+            if api_url.is_empty() {
+                return Err(
+                    "the app made no /api/.../jobs request that resource timing saw".into(),
+                );
+            }
+        }
+        cdp.close_page(page)?;
+
+        let page = cdp.new_page(false)?;
+        let url = format!("{base}/vanilla.html?url={}", encode(&api_url));
+        cdp.navigate(&page, &url)?;
+        cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
+        let m = marks(cdp, &page)?;
+        vanilla.push(Render {
+            render: m.rows - m.response,
+            decode: m.decoded - m.response,
+        });
+        cdp.close_page(page)?;
+    }
+    Ok(RenderRuns {
+        app,
+        vanilla,
+        api_url,
+    })
+}
+
+/// Percent-encodes a query parameter value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// 4. Sort and page changes
+// ---------------------------------------------------------------------------
+
+/// Clicks the "Priority" sort button.
+const CLICK_SORT_JS: &str = r#"(() => {
+  const th = [...document.querySelectorAll("table.jobs thead th")]
+    .find(th => th.textContent.trim().startsWith("Priority"));
+  const b = th && th.querySelector("button.sort");
+  if (!b) throw new Error("no Priority sort button");
+  b.click();
+  return true;
+})()"#;
+
+const CLICK_NEXT_JS: &str = r#"(() => {
+  const b = document.querySelector("button[aria-label='Next page']");
+  if (!b) throw new Error("no Next page button");
+  if (b.disabled) throw new Error("Next page is disabled");
+  b.click();
+  return true;
+})()"#;
+
+/// "The newest rows came after the newest click and the newest request."
+const SETTLED_JS: &str = r#"(() => {
+  const last = n => { const a = performance.getEntriesByName(n, "mark"); return a.length ? a[a.length - 1].startTime : -1; };
+  const rows = last("scale:rows");
+  return rows > last("scale:click") && rows > last("scale:request") && last("scale:click") >= 0;
+})()"#;
+
+/// Click to new rows, minus request to response: (rows − click) −
+/// (response − request), for `clicks` clicks of the given button.
+pub fn clicks(cdp: &mut Cdp, page: &Page, click_js: &str, clicks: usize) -> Result<Vec<f64>> {
+    let mut out = Vec::new();
+    for _ in 0..clicks {
+        cdp.eval(page, "performance.clearMarks(); true")?;
+        cdp.eval(page, click_js)?;
+        cdp.wait_for(page, SETTLED_JS, LOAD_LIMIT)?;
+        let m = marks(cdp, page)?;
+        if m.request < m.click || m.response < m.request {
+            return Err(format!("marks out of order after a click: {m:?}"));
+        }
+        out.push((m.rows - m.click) - (m.response - m.request));
+        // Let the page go idle between clicks.
+        cdp.pump(Duration::from_millis(100))?;
+    }
+    Ok(out)
+}
+
+pub struct Interactions {
+    pub sort: Vec<f64>,
+    pub page: Vec<f64>,
+}
+
+pub fn sort_and_page(cdp: &mut Cdp, base: &str, n: usize) -> Result<Interactions> {
+    let page = cdp.new_page(false)?;
+    cdp.navigate(&page, &format!("{base}/jobs?page_size=100"))?;
+    cdp.wait_for(&page, &rows_shown(100), LOAD_LIMIT)?;
+    // One of each first, not counted: the first use of a code path.
+    clicks(cdp, &page, CLICK_SORT_JS, 1)?;
+    let sort = clicks(cdp, &page, CLICK_SORT_JS, n)?;
+    clicks(cdp, &page, CLICK_NEXT_JS, 1)?;
+    let pages = clicks(cdp, &page, CLICK_NEXT_JS, n)?;
+    cdp.close_page(page)?;
+    Ok(Interactions { sort, page: pages })
+}
+
+// ---------------------------------------------------------------------------
+// 5. Memory over in-app navigations
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Memory {
+    pub navigations: usize,
+    pub js_heap_used: f64,
+    pub wasm_memory: f64,
+    pub dom_nodes: f64,
+    pub js_event_listeners: f64,
+}
+
+impl Memory {
+    pub fn total(&self) -> f64 {
+        self.js_heap_used + self.wasm_memory
+    }
+
+    pub fn to_json(self) -> Value {
+        json!({
+            "navigations": self.navigations,
+            "js_heap_used_bytes": self.js_heap_used,
+            "wasm_memory_bytes": self.wasm_memory,
+            "total_bytes": self.total(),
+            "dom_nodes": self.dom_nodes,
+            "js_event_listeners": self.js_event_listeners,
+        })
+    }
+}
+
+/// After a forced GC: the V8 heap in use (`Runtime.getHeapUsage`), the
+/// byte length of every `WebAssembly.Memory` in the page (found with
+/// `Runtime.queryObjects`, so nothing in the app has to expose it), and
+/// the DOM node and listener counts.
+fn memory_now(cdp: &mut Cdp, page: &Page, navigations: usize) -> Result<Memory> {
+    let s = Some(page.session.as_str());
+    for _ in 0..3 {
+        cdp.call(s, "HeapProfiler.collectGarbage", json!({}))?;
+        cdp.pump(Duration::from_millis(100))?;
+    }
+    let heap = cdp.call(s, "Runtime.getHeapUsage", json!({}))?;
+    let proto = cdp.call(
+        s,
+        "Runtime.evaluate",
+        json!({ "expression": "WebAssembly.Memory.prototype", "objectGroup": "bench" }),
+    )?;
+    let proto_id = proto["result"]["objectId"]
+        .as_str()
+        .ok_or("no object id for WebAssembly.Memory.prototype")?
+        .to_owned();
+    let found = cdp.call(
+        s,
+        "Runtime.queryObjects",
+        json!({ "prototypeObjectId": proto_id, "objectGroup": "bench" }),
+    )?;
+    let array_id = found["objects"]["objectId"]
+        .as_str()
+        .ok_or("Runtime.queryObjects gave no array")?
+        .to_owned();
+    let sizes = cdp.call(
+        s,
+        "Runtime.callFunctionOn",
+        json!({
+            "objectId": array_id,
+            "functionDeclaration": "function() { return this.map(m => m.buffer.byteLength); }",
+            "returnByValue": true,
+        }),
+    )?;
+    cdp.call(
+        s,
+        "Runtime.releaseObjectGroup",
+        json!({ "objectGroup": "bench" }),
+    )?;
+    let wasm: Vec<f64> = sizes["result"]["value"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    if wasm.is_empty() {
+        return Err("found no WebAssembly.Memory in the page".into());
+    }
+    let metrics = cdp.call(s, "Performance.getMetrics", json!({}))?;
+    let metric = |name: &str| {
+        metrics["metrics"]
+            .as_array()
+            .and_then(|a| a.iter().find(|m| m["name"] == name))
+            .and_then(|m| m["value"].as_f64())
+            .unwrap_or(-1.0)
+    };
+    Ok(Memory {
+        navigations,
+        js_heap_used: heap["usedSize"].as_f64().unwrap_or(0.0),
+        wasm_memory: wasm.iter().sum(),
+        dom_nodes: metric("Nodes"),
+        js_event_listeners: metric("JSEventListeners"),
+    })
+}
+
+/// Loads `/jobs?page_size=100`, then clicks "Next page" `checkpoints.last()`
+/// times, measuring memory after each checkpoint's number of navigations.
+pub fn memory(cdp: &mut Cdp, base: &str, checkpoints: &[usize]) -> Result<Vec<Memory>> {
+    let page = cdp.new_page(true)?;
+    let s = Some(page.session.as_str());
+    cdp.call(s, "HeapProfiler.enable", json!({}))?;
+    cdp.call(s, "Performance.enable", json!({}))?;
+    cdp.navigate(&page, &format!("{base}/jobs?page_size=100"))?;
+    cdp.wait_for(&page, &rows_shown(100), LOAD_LIMIT)?;
+    let last = checkpoints.iter().copied().max().unwrap_or(0);
+    let mut out = Vec::new();
+    for n in 1..=last {
+        // The browser's own mark and resource lists would grow otherwise.
+        cdp.eval(
+            &page,
+            "performance.clearMarks(); performance.clearResourceTimings(); true",
+        )?;
+        cdp.eval(&page, CLICK_NEXT_JS)?;
+        cdp.wait_for(
+            &page,
+            &format!(
+                "new URLSearchParams(location.search).get('page') === '{}' && {SETTLED_JS}",
+                n + 1
+            ),
+            LOAD_LIMIT,
+        )?;
+        if checkpoints.contains(&n) {
+            out.push(memory_now(cdp, &page, n)?);
+        }
+    }
+    cdp.close_page(page)?;
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// 6. Request discipline under auto-refresh
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Default)]
+pub struct Discipline {
+    pub visible_seconds: f64,
+    pub visible_requests: usize,
+    pub overlapping: usize,
+    pub hidden_confirmed: bool,
+    pub hidden_seconds: f64,
+    pub hidden_requests: usize,
+    pub shown_again_requests: usize,
+}
+
+/// (start, end) in CDP seconds of each `/api/` request in `events` from
+/// `session`; `end` is infinite for one still open.
+fn api_requests(events: &[super::cdp::Event], session: &str) -> Vec<(f64, f64)> {
+    let mut open: Vec<(String, f64, f64)> = Vec::new();
+    for e in events
+        .iter()
+        .filter(|e| e.session.as_deref() == Some(session))
+    {
+        let id = e.params["requestId"].as_str().unwrap_or("").to_owned();
+        let t = e.params["timestamp"].as_f64().unwrap_or(0.0);
+        match e.method.as_str() {
+            "Network.requestWillBeSent" => {
+                let url = e.params["request"]["url"].as_str().unwrap_or("");
+                if url.contains("/api/") {
+                    open.push((id, t, f64::INFINITY));
+                }
+            }
+            "Network.loadingFinished" | "Network.loadingFailed" => {
+                if let Some(r) = open.iter_mut().find(|r| r.0 == id && r.2.is_infinite()) {
+                    r.2 = t;
+                }
+            }
+            _ => {}
+        }
+    }
+    open.into_iter().map(|(_, s, e)| (s, e)).collect()
+}
+
+/// How many requests started while an earlier one was still open.
+pub fn overlapping(requests: &[(f64, f64)]) -> usize {
+    let mut sorted = requests.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut latest_end = f64::NEG_INFINITY;
+    let mut count = 0;
+    for (start, end) in sorted {
+        if start < latest_end {
+            count += 1;
+        }
+        latest_end = latest_end.max(end);
+    }
+    count
+}
+
+/// With auto-refresh every second: watches the list's API requests while
+/// the tab is visible, then while another tab is in front (checking that
+/// `document.hidden` really is true), then visible again.
+pub fn discipline(
+    cdp: &mut Cdp,
+    base: &str,
+    visible: Duration,
+    hidden: Duration,
+) -> Result<Discipline> {
+    let page = cdp.new_page(true)?;
+    let s = page.session.clone();
+    cdp.call(Some(&s), "Network.enable", json!({}))?;
+    cdp.navigate(&page, &format!("{base}/jobs?page_size=100"))?;
+    cdp.wait_for(&page, &rows_shown(100), LOAD_LIMIT)?;
+    let mut out = Discipline::default();
+    // Every event of the page, for overlaps across the windows' edges too.
+    let mut all = cdp.take_events();
+
+    cdp.pump(visible)?;
+    let events = cdp.take_events();
+    out.visible_seconds = visible.as_secs_f64();
+    out.visible_requests = api_requests(&events, &s).len();
+    all.extend(events);
+
+    // Another tab in front of it, in the same window and browser context.
+    let context = cdp.call(
+        None,
+        "Target.getTargetInfo",
+        json!({ "targetId": page.target }),
+    )?["targetInfo"]["browserContextId"]
+        .as_str()
+        .map(str::to_owned);
+    let mut params = json!({ "url": "about:blank", "newWindow": false });
+    if let Some(c) = context {
+        params["browserContextId"] = json!(c);
+    }
+    let front = cdp.call(None, "Target.createTarget", params)?["targetId"]
+        .as_str()
+        .ok_or("Target.createTarget: no targetId")?
+        .to_owned();
+    cdp.call(None, "Target.activateTarget", json!({ "targetId": front }))?;
+    out.hidden_confirmed = cdp
+        .wait_for(&page, "document.hidden === true", Duration::from_secs(5))
+        .is_ok();
+    all.extend(cdp.take_events());
+    cdp.pump(hidden)?;
+    let events = cdp.take_events();
+    out.hidden_seconds = hidden.as_secs_f64();
+    out.hidden_requests = api_requests(&events, &s).len();
+    all.extend(events);
+    let still_hidden = cdp.eval(&page, "document.hidden")? == Value::Bool(true);
+    out.hidden_confirmed &= still_hidden;
+
+    // Back to the front: refreshing should resume.
+    cdp.call(
+        None,
+        "Target.activateTarget",
+        json!({ "targetId": page.target }),
+    )?;
+    cdp.call(None, "Target.closeTarget", json!({ "targetId": front }))?;
+    let _ = cdp.wait_for(&page, "document.hidden === false", Duration::from_secs(5));
+    all.extend(cdp.take_events());
+    cdp.pump(Duration::from_secs(3))?;
+    let events = cdp.take_events();
+    out.shown_again_requests = api_requests(&events, &s).len();
+    all.extend(events);
+    out.overlapping = overlapping(&api_requests(&all, &s));
+    cdp.close_page(page)?;
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// Where the time of a 1000-row render goes (CPU profile)
+// ---------------------------------------------------------------------------
+
+/// Self time per function of a sampled CPU profile.
+pub struct Profile {
+    pub interval_us: u64,
+    /// (self milliseconds, function name, script kind `wasm`/`js`/``).
+    pub functions: Vec<(f64, String, &'static str)>,
+    pub total_ms: f64,
+}
+
+/// With the app on `/jobs?page_size=100` (warm), samples the CPU of one
+/// change to page size 1000, from `scale:response` to `scale:rows`: the
+/// window the 1000-row render figure measures. `performance.mark` is
+/// wrapped so those marks start and end a `console.profile`, whose profile
+/// CDP reports in `Profiler.consoleProfileFinished`. `base` should serve a
+/// wasm with a name section, so wasm frames have names.
+pub fn profile_1000(cdp: &mut Cdp, base: &str) -> Result<Profile> {
+    const INTERVAL_US: u64 = 100;
+    let page = cdp.new_page(false)?;
+    let s = Some(page.session.as_str());
+    cdp.navigate(&page, &format!("{base}/jobs?page_size=100"))?;
+    cdp.wait_for(&page, &rows_shown(100), LOAD_LIMIT)?;
+    cdp.call(s, "Profiler.enable", json!({}))?;
+    cdp.call(
+        s,
+        "Profiler.setSamplingInterval",
+        json!({ "interval": INTERVAL_US }),
+    )?;
+    cdp.eval(
+        &page,
+        r#"(() => {
+          const mark = performance.mark.bind(performance);
+          performance.mark = (name, options) => {
+            const entry = mark(name, options);
+            if (name === "scale:response") console.profile("render");
+            if (name === "scale:rows") console.profileEnd("render");
+            return entry;
+          };
+          return true;
+        })()"#,
+    )?;
+    cdp.take_events();
+    cdp.eval(
+        &page,
+        r#"(() => {
+          const sel = document.querySelector("select[aria-label='Page size']");
+          if (!sel) throw new Error("no page size select");
+          sel.value = "1000";
+          sel.dispatchEvent(new Event("change", { bubbles: true }));
+          return true;
+        })()"#,
+    )?;
+    cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
+    let mut stopped = None;
+    for _ in 0..50 {
+        stopped = cdp
+            .take_events()
+            .into_iter()
+            .find(|e| e.method == "Profiler.consoleProfileFinished" && e.session.as_deref() == s)
+            .map(|e| e.params);
+        if stopped.is_some() {
+            break;
+        }
+        cdp.pump(Duration::from_millis(100))?;
+    }
+    let stopped =
+        stopped.ok_or("no console profile came back (Profiler.consoleProfileFinished)")?;
+    cdp.close_page(page)?;
+    let nodes = stopped["profile"]["nodes"]
+        .as_array()
+        .ok_or("Profiler.stop gave no nodes")?;
+    let mut by_name: std::collections::BTreeMap<(String, &'static str), f64> = Default::default();
+    let mut total = 0.0;
+    for n in nodes {
+        let hits = n["hitCount"].as_f64().unwrap_or(0.0);
+        if hits == 0.0 {
+            continue;
+        }
+        let name = n["callFrame"]["functionName"].as_str().unwrap_or("");
+        let url = n["callFrame"]["url"].as_str().unwrap_or("");
+        if name == "(idle)" {
+            continue;
+        }
+        let kind = if url.ends_with(".wasm") || url.starts_with("wasm://") {
+            "wasm"
+        } else if url.is_empty() {
+            ""
+        } else {
+            "js"
+        };
+        let name = if name.is_empty() {
+            "(anonymous)".to_owned()
+        } else {
+            name.to_owned()
+        };
+        let ms = hits * INTERVAL_US as f64 / 1000.0;
+        total += ms;
+        *by_name.entry((name, kind)).or_default() += ms;
+    }
+    let mut functions: Vec<(f64, String, &'static str)> = by_name
+        .into_iter()
+        .map(|((name, kind), ms)| (ms, name, kind))
+        .collect();
+    functions.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Ok(Profile {
+        interval_us: INTERVAL_US,
+        functions,
+        total_ms: total,
+    })
+}
+
+/// Median of a field of some samples.
+pub fn median_of<T>(samples: &[T], f: impl Fn(&T) -> f64) -> Option<f64> {
+    median(&samples.iter().map(f).collect::<Vec<_>>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlaps_count_requests_started_before_an_earlier_one_ended() {
+        assert_eq!(overlapping(&[]), 0);
+        assert_eq!(overlapping(&[(0.0, 1.0), (1.0, 2.0), (3.0, 4.0)]), 0);
+        assert_eq!(overlapping(&[(0.0, 2.0), (1.0, 1.5), (1.8, 3.0)]), 2);
+        assert_eq!(overlapping(&[(5.0, f64::INFINITY), (6.0, 7.0)]), 1);
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(
+            encode("/api/v5/jobs/?page_size=1000&order=-last_modified"),
+            "/api/v5/jobs/%3Fpage_size%3D1000%26order%3D-last_modified"
+        );
+    }
+}
