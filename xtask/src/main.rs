@@ -10,9 +10,11 @@
 //! - `test`: every check CI runs; the last line is `N passed, M failed`.
 //! - `bench`: the performance report in `target/bench/` (see `bench.rs`).
 //!
-//! `fuzz` and `soak` are reserved names for later tasks.
+//! - `fuzz [CASES]`, `soak [SECONDS] [CLIENTS]`: the longer runs of the
+//!   never-panic, request-fuzz and load checks (see `longrun.rs`).
 
 mod bench;
+mod longrun;
 mod proc;
 mod setup;
 mod summary;
@@ -39,6 +41,11 @@ tasks:
                         PART: load wasm-size first-rows render interactions server
                         profile memory discipline (default: all); --dist measures
                         another build of the bundle
+  fuzz [CASES]          never-panic property tests with CASES cases each (default
+                        20000) and the server's request fuzz under three seeds
+  soak [SECONDS] [CLIENTS]
+                        the release server polled by CLIENTS clients (default 50)
+                        for SECONDS (default 60); p50/p99, fails on any error
 ";
 
 fn main() -> ExitCode {
@@ -53,9 +60,8 @@ fn main() -> ExitCode {
         // when a step failed.
         Some("test") => return tasks::test(),
         Some("bench") => bench::run(&rest),
-        Some(name @ ("fuzz" | "soak")) => Err(format!(
-            "`cargo xtask {name}` is reserved but not written yet"
-        )),
+        Some("fuzz") => longrun::fuzz(&rest),
+        Some("soak") => longrun::soak(&rest),
         None | Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             Ok(())
