@@ -10,7 +10,7 @@
 
 use crate::api::{self, ApiError};
 use crate::components::status::StatusBadge;
-use crate::components::time::RelTime;
+use crate::components::time::{RelTime, Since};
 use crate::config::Config;
 use crate::context::AppCtx;
 use crate::logic::format::format_duration_secs;
@@ -425,7 +425,6 @@ fn JobStatusWidget(options: RwSignal<WidgetOptions>) -> impl IntoView {
         // Refreshes until the job is final.
         |d: &JobDetails| d.job.status.as_ref().is_none_or(|s| !s.is_final()),
     );
-    let app = crate::context::use_app();
     view! {
         {move || id.get().is_none().then(|| {
             let raw = options.with(|o| o.job_id.clone().unwrap_or_default());
@@ -435,10 +434,9 @@ fn JobStatusWidget(options: RwSignal<WidgetOptions>) -> impl IntoView {
         {move || data.get().map(|d| {
             let j = d.job;
             let link = options.with_untracked(|o| o.link(&j.id.to_string()).map(|l| (l, o.link_target.clone())));
-            let (started, ended, status) = (j.started, j.ended, j.status.clone());
-            let duration = move || match (started, ended) {
-                (Some(s), Some(e)) => Some(format_duration_secs((e.0 - s.0).num_seconds())),
-                (Some(s), None) if status == Some(JobStatus::Running) => Some(format!("{} so far", format_duration_secs((app.now.get() - s.0).num_seconds()))),
+            let duration = match (j.started, j.ended) {
+                (Some(s), Some(e)) => Some(format_duration_secs((e.0 - s.0).num_seconds()).into_any()),
+                (Some(s), None) if j.status == Some(JobStatus::Running) => Some(view! { <Since since=s.0 suffix=" so far" /> }.into_any()),
                 _ => None,
             };
             let error_title = j.error.as_ref().and_then(|e| e.title.clone().or(e.name.clone()));

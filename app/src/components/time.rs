@@ -2,10 +2,19 @@
 //! local time as the user chose.
 
 use crate::context::{use_app, AppCtx};
-use crate::logic::format::{exact_time, relative_time, TimeZoneChoice};
+use crate::logic::format::{exact_time, format_duration_secs, relative_time, TimeZoneChoice};
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use scale_jobs_shared::Timestamp;
+use wasm_bindgen::JsCast;
 
+// Why times render once and are then updated by `refresh_times`: a cell
+// that subscribed to the app-wide clock signal would stay subscribed after
+// its row is gone (the reactive graph keeps dead subscribers of a live
+// signal), so a list that changes pages all day would leak memory with
+// every page. One updater walking the DOM on each tick has no such cost.
+
+/// A relative time ("3 min ago") with the exact time on hover.
 #[component]
 pub fn RelTime(#[prop(into)] at: Option<Timestamp>) -> impl IntoView {
     let app = use_app();
@@ -13,9 +22,10 @@ pub fn RelTime(#[prop(into)] at: Option<Timestamp>) -> impl IntoView {
         None => view! { <span class="muted">"—"</span> }.into_any(),
         Some(t) => {
             let t = t.0;
-            let title = move || exact_time(t, AppCtx::offset_for(app.tz.get(), t));
-            let text = move || relative_time(t, app.now.get());
-            view! { <time datetime=t.to_rfc3339() title=title>{text}</time> }.into_any()
+            let title = exact_time(t, AppCtx::offset_for(app.tz.get_untracked(), t));
+            let text = relative_time(t, Utc::now());
+            view! { <time datetime=t.to_rfc3339() data-t="rel" title=title>{text}</time> }
+                .into_any()
         }
     }
 }
@@ -28,11 +38,96 @@ pub fn ExactTime(#[prop(into)] at: Option<Timestamp>) -> impl IntoView {
         None => view! { <span class="muted">"—"</span> }.into_any(),
         Some(t) => {
             let t = t.0;
-            let text = move || exact_time(t, AppCtx::offset_for(app.tz.get(), t));
-            let title = move || relative_time(t, app.now.get());
-            view! { <time datetime=t.to_rfc3339() title=title>{text}</time> }.into_any()
+            let text = exact_time(t, AppCtx::offset_for(app.tz.get_untracked(), t));
+            let title = relative_time(t, Utc::now());
+            view! { <time datetime=t.to_rfc3339() data-t="exact" title=title>{text}</time> }
+                .into_any()
         }
     }
+}
+
+/// A length of time still growing ("3 min 20 s …" for a running job): the
+/// time since `since`, with a prefix and suffix, kept current by
+/// [`refresh_times`].
+#[component]
+pub fn Since(
+    since: DateTime<Utc>,
+    #[prop(optional, into)] prefix: String,
+    #[prop(optional, into)] suffix: String,
+) -> impl IntoView {
+    let text = format!(
+        "{prefix}{}{suffix}",
+        format_duration_secs((Utc::now() - since).num_seconds())
+    );
+    view! {
+        <span data-since=since.to_rfc3339() data-prefix=prefix data-suffix=suffix>{text}</span>
+    }
+}
+
+/// Brings every time under `root` up to date with `now` and the chosen
+/// zone: relative texts, exact texts and hover titles, and running
+/// durations.
+pub fn refresh_times(root: &web_sys::Element, now: DateTime<Utc>, tz: TimeZoneChoice) {
+    let parse = |s: Option<String>| {
+        s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+            .map(|d| d.with_timezone(&Utc))
+    };
+    if let Ok(list) = root.query_selector_all("time[data-t]") {
+        for i in 0..list.length() {
+            let Some(el) = list
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+            else {
+                continue;
+            };
+            let Some(t) = parse(el.get_attribute("datetime")) else {
+                continue;
+            };
+            let exact = exact_time(t, AppCtx::offset_for(tz, t));
+            let rel = relative_time(t, now);
+            let (text, title) = if el.get_attribute("data-t").as_deref() == Some("exact") {
+                (exact, rel)
+            } else {
+                (rel, exact)
+            };
+            if el.text_content().as_deref() != Some(text.as_str()) {
+                el.set_text_content(Some(&text));
+            }
+            let _ = el.set_attribute("title", &title);
+        }
+    }
+    if let Ok(list) = root.query_selector_all("[data-since]") {
+        for i in 0..list.length() {
+            let Some(el) = list
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+            else {
+                continue;
+            };
+            let Some(t) = parse(el.get_attribute("data-since")) else {
+                continue;
+            };
+            let text = format!(
+                "{}{}{}",
+                el.get_attribute("data-prefix").unwrap_or_default(),
+                format_duration_secs((now - t).num_seconds()),
+                el.get_attribute("data-suffix").unwrap_or_default()
+            );
+            el.set_text_content(Some(&text));
+        }
+    }
+}
+
+/// Keeps the times under `root` current: on each tick of the app's clock
+/// and on each change of the time zone. One effect for a whole page.
+pub fn keep_times_current(root: impl Fn() -> Option<web_sys::Element> + 'static) {
+    let app = use_app();
+    Effect::new(move |_| {
+        let (now, tz) = (app.now.get(), app.tz.get());
+        if let Some(r) = root() {
+            refresh_times(&r, now, tz);
+        }
+    });
 }
 
 /// The UTC / local switch.

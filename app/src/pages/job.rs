@@ -8,7 +8,7 @@
 use crate::api::{self, ApiError};
 use crate::components::alert::ErrorAlert;
 use crate::components::status::{ErrorCategoryBadge, StatusBadge};
-use crate::components::time::{ExactTime, RelTime};
+use crate::components::time::{keep_times_current, ExactTime, RelTime, Since};
 use crate::context::{use_app, AppCtx};
 use crate::logic::cancel::cancel_failure_message;
 use crate::logic::format::{exact_time, format_duration_secs, human_bytes, human_mib};
@@ -139,6 +139,8 @@ fn JobView(id: i64) -> impl IntoView {
     });
 
     let details = Memo::new(move |_| data.get());
+    let page_root: NodeRef<leptos::html::Section> = NodeRef::new();
+    keep_times_current(move || page_root.get().map(|s| s.into()));
     let back = move || app.last_list.get().unwrap_or_else(|| "/jobs".to_string());
     let not_found = move || error.with(|e| matches!(e, Some(ApiError::Http { status: 404, .. })));
     let heading = move || {
@@ -158,7 +160,7 @@ fn JobView(id: i64) -> impl IntoView {
     };
 
     view! {
-        <section class="page job-page">
+        <section class="page job-page" node_ref=page_root>
             <p class="back"><a href=back>"← Back to the list"</a></p>
             <div class="page-head">
                 <h1>{heading}</h1>
@@ -189,21 +191,13 @@ fn JobBody(
     let j = d.job.clone();
     let status = j.status.clone();
     let since = j.last_status_change.or(j.last_modified);
-    let in_status_for = move || {
-        since.map(|t| {
-            format!(
-                "for {}",
-                format_duration_secs((app.now.get() - t.0).num_seconds())
-            )
-        })
-    };
     let timeline = timeline::build(&d, app.now.get_untracked());
     let cancelable = status.as_ref().is_some_and(|s| s.is_cancelable());
 
     view! {
         <div class="status-line">
             <StatusBadge status=status.clone() />
-            <span class="muted">{in_status_for}</span>
+            {since.map(|t| view! { <span class="muted"><Since since=t.0 prefix="for " /></span> })}
             {cancelable.then(|| view! { <CancelControl job=j.clone() data on_reload /> })}
         </div>
         <CancelOutcome />

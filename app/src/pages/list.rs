@@ -11,12 +11,11 @@ use crate::components::alert::ErrorAlert;
 use crate::components::filters::FilterBar;
 use crate::components::pager::Pager;
 use crate::components::status::{ErrorCategoryBadge, StatusBadge};
-use crate::components::time::RelTime;
+use crate::components::time::{keep_times_current, RelTime, Since};
 use crate::context::{use_app, AppCtx};
 use crate::logic::format::{format_duration_secs, human_bytes};
 use crate::logic::listing::ListKind;
 use crate::logic::sort::{aria_sort, sort_state, toggle_sort};
-use chrono::Utc;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
@@ -279,6 +278,9 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
     let page_size = Signal::derive(move || query.with(|q| q.page_size));
     let effective_order = Memo::new(move |_| query.with(|q| kind.effective_order(q)));
 
+    let table_wrap: NodeRef<leptos::html::Div> = NodeRef::new();
+    keep_times_current(move || table_wrap.get().map(|d| d.into()));
+
     let on_sort = move |field: &'static str, additive: bool| {
         api::mark("scale:click");
         let mut q = query.get_untracked();
@@ -390,7 +392,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                 on_page_size=Callback::new(move |n: u32| { let mut q = query.get_untracked(); q.page_size = n; go.run(q.first_page()); })
                 noun />
             // Focusable: a keyboard user must be able to scroll a wide table.
-            <div class="table-wrap" tabindex="0" class:stale=move || loading.get() aria-busy=move || loading.get().to_string()>
+            <div class="table-wrap" tabindex="0" node_ref=table_wrap class:stale=move || loading.get() aria-busy=move || loading.get().to_string()>
                 <table class="jobs" aria-label=kind.title()>
                     <thead><tr>{headers}</tr></thead>
                     <tbody>
@@ -453,25 +455,28 @@ fn remember_choices(app: &AppCtx, page: &Page<Job>) {
 }
 
 /// Running time so far or total run time.
-fn run_duration(
+/// Total run time, or the running time so far (kept current by the page's
+/// time updater, not by a per-row subscription to the clock).
+fn duration_cell(
     started: Option<Timestamp>,
     ended: Option<Timestamp>,
     status: Option<&JobStatus>,
-    now: chrono::DateTime<Utc>,
-) -> Option<(String, bool)> {
-    let s = started?.0;
-    match ended {
-        Some(e) => Some((format_duration_secs((e.0 - s).num_seconds()), false)),
-        None if matches!(status, Some(JobStatus::Running)) => {
-            Some((format_duration_secs((now - s).num_seconds()), true))
+) -> AnyView {
+    match (started, ended) {
+        (Some(s), Some(e)) => {
+            view! { <td class="num">{format_duration_secs((e.0 - s.0).num_seconds())}</td> }
+                .into_any()
         }
-        None => None,
+        (Some(s), None) if matches!(status, Some(JobStatus::Running)) => view! {
+            <td class="num" title="Running so far"><Since since=s.0 suffix=" …" /></td>
+        }
+        .into_any(),
+        _ => view! { <td class="num"><span class="muted">"—"</span></td> }.into_any(),
     }
 }
 
 #[component]
 fn JobRow(job: Job, kind: ListKind) -> impl IntoView {
-    let app = use_app();
     let cols = Col::for_kind(kind);
     let href = format!("/jobs/{}", job.id);
     let job = StoredValue::new(job);
@@ -499,19 +504,7 @@ fn JobRow(job: Job, kind: ListKind) -> impl IntoView {
                 Col::Created => view! { <td><RelTime at=j.created /></td> }.into_any(),
                 Col::LastModified => view! { <td><RelTime at=j.last_modified /></td> }.into_any(),
                 Col::LastStatusChange => view! { <td><RelTime at=j.last_status_change /></td> }.into_any(),
-                Col::Duration => {
-                    let (started, ended, status) = (j.started, j.ended, j.status.clone());
-                    view! {
-                        <td class="num">
-                            {move || match run_duration(started, ended, status.as_ref(), app.now.get()) {
-                                None => view! { <span class="muted">"—"</span> }.into_any(),
-                                Some((d, true)) => view! { <span title="Running so far">{d}" …"</span> }.into_any(),
-                                Some((d, false)) => view! { <span>{d}</span> }.into_any(),
-                            }}
-                        </td>
-                    }
-                    .into_any()
-                }
+                Col::Duration => duration_cell(j.started, j.ended, j.status.as_ref()),
                 Col::Tries => {
                     let text = match (j.num_exes, j.max_tries) {
                         (Some(n), Some(m)) => format!("{n} / {m}"),
@@ -572,13 +565,7 @@ fn JobRow(job: Job, kind: ListKind) -> impl IntoView {
                 }
                 Col::RunTime => {
                     let e = j.latest_job_exe.as_ref();
-                    let (started, ended, status) = (e.and_then(|e| e.started), e.and_then(|e| e.ended), e.and_then(|e| e.status.clone()));
-                    view! {
-                        <td class="num">
-                            {move || run_duration(started, ended, status.as_ref(), app.now.get()).map(|(d, _)| d).unwrap_or_default()}
-                        </td>
-                    }
-                    .into_any()
+                    duration_cell(e.and_then(|e| e.started), e.and_then(|e| e.ended), e.and_then(|e| e.status.as_ref()))
                 }
             })
         })
