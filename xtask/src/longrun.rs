@@ -54,7 +54,7 @@ pub fn fuzz(args: &[String]) -> Result {
                     "scale-jobs-server",
                     "--test",
                     "robustness",
-                    "fuzz",
+                    "generated_queries",
                 ])
                 .env("SCALE_FUZZ_SEED", seed.to_string()),
         )?;
