@@ -253,6 +253,18 @@ pub fn csrf_token_from(cookies: &str) -> Option<String> {
 mod net {
     use super::*;
 
+    /// Milliseconds since the epoch, by the browser's clock.
+    pub fn now_ms() -> f64 {
+        js_sys::Date::now()
+    }
+
+    /// Whether the page is hidden (a background tab): refreshes wait then.
+    pub fn tab_hidden() -> bool {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .is_some_and(|d| d.hidden())
+    }
+
     /// A `performance.mark()`: the benchmark (`cargo xtask bench`) reads
     /// these to time exactly what the app does.
     pub fn mark(name: &str) {

@@ -219,7 +219,7 @@ where
                 return;
             }
             loading.set(false);
-            loaded_at.set(Some(js_sys::Date::now()));
+            loaded_at.set(Some(api::now_ms()));
             match r {
                 Ok(v) => {
                     error.set(None);
@@ -243,16 +243,14 @@ where
             if every == 0 || loading.get_untracked() {
                 return;
             }
-            let hidden = web_sys::window()
-                .and_then(|w| w.document())
-                .is_some_and(|d| d.hidden());
+            let hidden = api::tab_hidden();
             let live = data.with_untracked(|d| d.as_ref().is_none_or(keep_polling));
             if hidden || !live {
                 return;
             }
             if loaded_at
                 .get_untracked()
-                .is_some_and(|at| js_sys::Date::now() - at >= f64::from(every) * 1000.0)
+                .is_some_and(|at| api::now_ms() - at >= f64::from(every) * 1000.0)
             {
                 load(url);
             }

@@ -6,6 +6,7 @@
 //! answered, and re-reads the job after any failure.
 
 use crate::api::{self, ApiError};
+use crate::api::{now_ms, tab_hidden};
 use crate::components::alert::ErrorAlert;
 use crate::components::status::{ErrorCategoryBadge, StatusBadge};
 use crate::components::time::{keep_times_current, ExactTime, RelTime, Since};
@@ -21,17 +22,6 @@ use serde_json::Value;
 
 /// How often a live job is re-read.
 const LIVE_REFRESH_MS: f64 = 5_000.0;
-
-fn now_ms() -> f64 {
-    js_sys::Date::now()
-}
-
-fn tab_hidden() -> bool {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .map(|d| d.hidden())
-        .unwrap_or(false)
-}
 
 #[component]
 pub fn JobPage() -> impl IntoView {

@@ -7,6 +7,7 @@
 //! while the tab is hidden.
 
 use crate::api::{self, ApiError};
+use crate::api::{now_ms, tab_hidden};
 use crate::components::alert::ErrorAlert;
 use crate::components::filters::FilterBar;
 use crate::components::pager::Pager;
@@ -119,17 +120,6 @@ impl Col {
             ],
         }
     }
-}
-
-fn now_ms() -> f64 {
-    js_sys::Date::now()
-}
-
-fn tab_hidden() -> bool {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .map(|d| d.hidden())
-        .unwrap_or(false)
 }
 
 #[component]
