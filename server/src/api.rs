@@ -386,7 +386,7 @@ async fn list(db: Arc<Db>, kind: ListKind, req: &ApiRequest) -> Result<Response,
     }
     let outcome = blocking(move || {
         db.read(|conn, cat| {
-            let count = db::count_jobs(conn, &filter)?;
+            let count = db.count_jobs(conn, &filter)?;
             // Django: an empty result still has one (empty) page.
             let pages = count.div_ceil(u64::from(page_size)).max(1);
             let page = match page_req {

@@ -560,7 +560,25 @@ pub struct Db {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     pub catalog: Catalog,
+    /// Bumped after every use of the writer ([`Db::write`]): a count taken
+    /// at an older generation may be stale.
+    generation: AtomicU64,
+    counts: Mutex<CountCache>,
 }
+
+/// List counts by filter (its SQL and parameters), all taken at one
+/// generation. A count over the default list walks ~100,000 index entries
+/// (a few ms, most of a page request); the console asks the same counts
+/// again and again between writes.
+#[derive(Default)]
+struct CountCache {
+    generation: u64,
+    by_filter: HashMap<String, u64>,
+}
+
+/// Distinct filters kept per generation; beyond this the cache starts
+/// afresh (time-range filters make new keys as the clock moves).
+const CACHED_COUNTS: usize = 256;
 
 /// Readers kept open between requests; more are opened under load and
 /// closed when returned beyond this.
@@ -607,6 +625,8 @@ impl Db {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             catalog: Catalog::default(),
+            generation: AtomicU64::new(0),
+            counts: Mutex::new(CountCache::default()),
         })
     }
 
@@ -657,10 +677,46 @@ impl Db {
         out
     }
 
-    /// Runs `f` on the writer connection (one writer at a time).
+    /// Runs `f` on the writer connection (one writer at a time). Every
+    /// write to the jobs goes through here (cancel, the simulator, demo
+    /// data), so the cached counts are dropped after each: the generation
+    /// moves once `f` has committed, while the lock is still held.
     pub fn write<T>(&self, f: impl FnOnce(&mut Connection, &Catalog) -> Result<T>) -> Result<T> {
         let mut w = lock(&self.writer);
-        f(&mut w, &self.catalog)
+        let out = f(&mut w, &self.catalog);
+        self.generation.fetch_add(1, AtomicOrdering::AcqRel);
+        out
+    }
+
+    /// `COUNT(*)` for a filter, from the cache when nothing was written
+    /// since it was taken. Only this process writes to the database (a
+    /// file used by another writer at the same time is not supported).
+    ///
+    /// The generation is read before counting: a write that commits during
+    /// the count bumps it afterwards, so that count is filed under the old
+    /// generation and never served after the write.
+    pub fn count_jobs(&self, conn: &Connection, filter: &Filter) -> Result<u64> {
+        let (where_sql, params) = filter.to_sql();
+        let key = format!("{where_sql}\u{0}{params:?}");
+        let generation = self.generation.load(AtomicOrdering::Acquire);
+        {
+            let cache = lock(&self.counts);
+            if cache.generation == generation {
+                if let Some(&n) = cache.by_filter.get(&key) {
+                    return Ok(n);
+                }
+            }
+        }
+        let n = count_where(conn, &where_sql, params)?;
+        let mut cache = lock(&self.counts);
+        if cache.generation < generation || cache.by_filter.len() >= CACHED_COUNTS {
+            cache.by_filter.clear();
+            cache.generation = cache.generation.max(generation);
+        }
+        if cache.generation == generation {
+            cache.by_filter.insert(key, n);
+        }
+        Ok(n)
     }
 }
 
@@ -835,9 +891,13 @@ impl JobRow {
     }
 }
 
-/// `COUNT(*)` for a filter.
+/// `COUNT(*)` for a filter, always counted ([`Db::count_jobs`] caches).
 pub fn count_jobs(conn: &Connection, filter: &Filter) -> Result<u64> {
     let (where_sql, params) = filter.to_sql();
+    count_where(conn, &where_sql, params)
+}
+
+fn count_where(conn: &Connection, where_sql: &str, params: Vec<SqlValue>) -> Result<u64> {
     let sql = format!("SELECT COUNT(*) FROM jobs j{where_sql}");
     let n: i64 = conn
         .prepare_cached(&sql)?
@@ -1412,6 +1472,54 @@ mod tests {
             .read(|c, _| c.query_row("SELECT COUNT(*) FROM meta", [], |r| r.get(0)))
             .unwrap();
         assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn cached_counts_follow_writes() {
+        let mut db = Db::open(None).unwrap();
+        db.write(|c, _| crate::demo::generate(c, 200, 1, Utc::now()))
+            .unwrap();
+        db.finish_open().unwrap();
+        let canceled = Filter {
+            status: vec!["CANCELED".into()],
+            ..Filter::default()
+        };
+        let all = Filter::default();
+        let count = |f: &Filter| db.read(|c, _| db.count_jobs(c, f)).unwrap();
+        let counted = |f: &Filter| db.read(|c, _| count_jobs(c, f)).unwrap();
+        let before = count(&canceled);
+        let visible = count(&all);
+        // Asked again with nothing written: the same (cached) answer.
+        assert_eq!(count(&canceled), before);
+        assert_eq!(count(&canceled), counted(&canceled));
+
+        // A cancel changes the count at once.
+        let id: i64 = db
+            .read(|c, _| {
+                c.query_row(
+                    "SELECT id FROM jobs WHERE is_superseded = 0 \
+                     AND status IN ('PENDING', 'QUEUED', 'RUNNING', 'FAILED', 'BLOCKED') LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap();
+        db.write(|c, cat| Ok(cancel_job(c, cat, id, Utc::now()).map(|_| ())))
+            .unwrap()
+            .unwrap();
+        assert_eq!(count(&canceled), before + 1);
+        assert_eq!(count(&canceled), counted(&canceled));
+        assert_eq!(count(&all), visible);
+
+        // So does any other write through the writer (the simulator's).
+        db.write(|c, _| {
+            c.execute("UPDATE jobs SET is_superseded = 1 WHERE id = ?", [id])?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(count(&canceled), before);
+        assert_eq!(count(&all), visible - 1);
+        assert_eq!(count(&all), counted(&all));
     }
 
     #[test]
