@@ -149,4 +149,5 @@ const now = Date.now();
 const body = document.createDocumentFragment();
 for (const job of page.results) body.appendChild(row(job, now));
 document.querySelector("table.jobs tbody").replaceChildren(body);
+performance.mark("scale:dom");
 requestAnimationFrame(() => performance.mark("scale:rows"));

@@ -827,11 +827,11 @@ fn profile(dist: &Path, out: &Path, db: &Path, chromium: &Path) -> Result<(Strin
     let mut groups: Vec<(String, f64)> = by_group.into_iter().collect();
     groups.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut md = format!(
-        "The app on `/jobs?page_size=100`, then the page size set to 1000: CPU samples every {} µs from `scale:response` \
+        "A cold load of `/jobs?page_size=1000`: CPU samples every {} µs from `scale:response` \
          to `scale:rows` (the window of the 1000-row figure, taken with `console.profile`), self time, idle excluded: \
-         {:.0} ms in all. `(program)` is the browser's native work outside JavaScript and wasm; DOM calls show by name.\n\n\
+         {:.0} ms in all, and {:.0} ms idle. `(program)` is the browser's native work outside JavaScript and wasm; DOM calls show by name.\n\n\
          | where (wasm: crate of the function) | self ms | share |\n| --- | ---: | ---: |\n",
-        p.interval_us, p.total_ms
+        p.interval_us, p.total_ms, p.idle_ms
     );
     for (group, ms) in groups.iter().take(15) {
         let _ = writeln!(
@@ -848,6 +848,7 @@ fn profile(dist: &Path, out: &Path, db: &Path, chromium: &Path) -> Result<(Strin
     let json = json!({
         "interval_us": p.interval_us,
         "total_ms": p.total_ms,
+        "idle_ms": p.idle_ms,
         "groups": groups.iter().map(|(g, ms)| json!({ "group": g, "self_ms": ms })).collect::<Vec<_>>(),
         "functions": p.functions.iter().take(60).map(|(ms, n, k)| json!({ "name": n, "kind": k, "self_ms": ms })).collect::<Vec<_>>(),
     });
@@ -912,6 +913,8 @@ fn render_1000(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
             let (a, v) = (median(&app).unwrap_or(0.0), median(&vanilla).unwrap_or(0.0));
             let app_decode = browser::median_of(&runs.app, |r| r.decode).unwrap_or(0.0);
             let vanilla_decode = browser::median_of(&runs.vanilla, |r| r.decode).unwrap_or(0.0);
+            let app_build = browser::median_of(&runs.app, |r| r.build).unwrap_or(0.0);
+            let vanilla_build = browser::median_of(&runs.vanilla, |r| r.build).unwrap_or(0.0);
             report.push(line(
                 "render_1000_app_ms",
                 "1000-row render, app: response → rows in DOM (median)",
@@ -920,7 +923,8 @@ fn render_1000(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
                 "ms",
                 format!(
                     "`scale:rows − scale:response` of /jobs?page_size=1000, {RENDER_RUNS} page loads; samples {}; \
-                     of the median, JSON decoding (serde, `scale:decoded − scale:response`) {app_decode:.1} ms",
+                     medians of the parts: JSON decoding (serde, `scale:decoded − scale:response`) {app_decode:.1} ms, \
+                     building the rows (`scale:dom − scale:decoded`) {app_build:.1} ms",
                     list(&app)
                 ),
             ));
@@ -932,7 +936,7 @@ fn render_1000(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
                 "ms",
                 format!(
                     "xtask/bench/vanilla.html on the same API URL (`{}`), loads alternating with the app's; samples {}; \
-                     JSON.parse {vanilla_decode:.1} ms",
+                     medians of the parts: JSON.parse {vanilla_decode:.1} ms, building the rows {vanilla_build:.1} ms",
                     runs.api_url,
                     list(&vanilla)
                 ),

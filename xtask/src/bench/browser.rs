@@ -25,7 +25,7 @@ const MARKS_JS: &str = r#"(() => {
   const first = n => { const a = all(n); return a.length ? a[0] : -1; };
   return {
     request: last("scale:request"), response: last("scale:response"),
-    decoded: last("scale:decoded"), rows: last("scale:rows"), click: last("scale:click"),
+    decoded: last("scale:decoded"), dom: last("scale:dom"), rows: last("scale:rows"), click: last("scale:click"),
     first_request: first("scale:request"), first_response: first("scale:response"),
     first_decoded: first("scale:decoded"), first_rows: first("scale:rows"),
   };
@@ -36,6 +36,8 @@ pub struct Marks {
     pub request: f64,
     pub response: f64,
     pub decoded: f64,
+    /// Rows in the DOM (before the frame that paints them).
+    pub dom: f64,
     pub rows: f64,
     pub click: f64,
     pub first_request: f64,
@@ -51,6 +53,7 @@ fn marks(cdp: &mut Cdp, page: &Page) -> Result<Marks> {
         request: f("request"),
         response: f("response"),
         decoded: f("decoded"),
+        dom: f("dom"),
         rows: f("rows"),
         click: f("click"),
         first_request: f("first_request"),
@@ -135,6 +138,8 @@ pub fn cold_loads(cdp: &mut Cdp, url: &str, runs: usize) -> Result<Vec<ColdLoad>
 pub struct Render {
     pub render: f64,
     pub decode: f64,
+    /// Decoded to rows in the DOM (`scale:dom`).
+    pub build: f64,
 }
 
 pub struct RenderRuns {
@@ -159,6 +164,7 @@ pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns>
         app.push(Render {
             render: m.rows - m.response,
             decode: m.decoded - m.response,
+            build: m.dom - m.decoded,
         });
         if api_url.is_empty() {
             let found = cdp.eval(
@@ -184,6 +190,7 @@ pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns>
         vanilla.push(Render {
             render: m.rows - m.response,
             decode: m.decoded - m.response,
+            build: m.dom - m.decoded,
         });
         cdp.close_page(page)?;
     }
@@ -542,50 +549,44 @@ pub struct Profile {
     /// (self milliseconds, function name, script kind `wasm`/`js`/``).
     pub functions: Vec<(f64, String, &'static str)>,
     pub total_ms: f64,
+    /// Time the main thread sat idle inside the window.
+    pub idle_ms: f64,
 }
 
-/// With the app on `/jobs?page_size=100` (warm), samples the CPU of one
-/// change to page size 1000, from `scale:response` to `scale:rows`: the
-/// window the 1000-row render figure measures. `performance.mark` is
-/// wrapped so those marks start and end a `console.profile`, whose profile
-/// CDP reports in `Profiler.consoleProfileFinished`. `base` should serve a
-/// wasm with a name section, so wasm frames have names.
+/// Samples the CPU of a cold load of `/jobs?page_size=1000`, from
+/// `scale:response` to `scale:rows`: the window and the conditions of the
+/// 1000-row figure (a cold page runs first-call wasm, which a warm page
+/// would hide). `performance.mark` is wrapped, before the page's own
+/// scripts run, so those marks start and end a `console.profile`, whose
+/// profile CDP reports in `Profiler.consoleProfileFinished`. `base` should
+/// serve a wasm with a name section, so wasm frames have names.
 pub fn profile_1000(cdp: &mut Cdp, base: &str) -> Result<Profile> {
     const INTERVAL_US: u64 = 100;
     let page = cdp.new_page(false)?;
     let s = Some(page.session.as_str());
-    cdp.navigate(&page, &format!("{base}/jobs?page_size=100"))?;
-    cdp.wait_for(&page, &rows_shown(100), LOAD_LIMIT)?;
     cdp.call(s, "Profiler.enable", json!({}))?;
     cdp.call(
         s,
         "Profiler.setSamplingInterval",
         json!({ "interval": INTERVAL_US }),
     )?;
-    cdp.eval(
-        &page,
-        r#"(() => {
+    cdp.call(s, "Page.enable", json!({}))?;
+    cdp.call(
+        s,
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": r#"(() => {
           const mark = performance.mark.bind(performance);
+          let done = false;
           performance.mark = (name, options) => {
             const entry = mark(name, options);
-            if (name === "scale:response") console.profile("render");
-            if (name === "scale:rows") console.profileEnd("render");
+            if (!done && name === "scale:response") console.profile("render");
+            if (!done && name === "scale:rows") { done = true; console.profileEnd("render"); }
             return entry;
           };
-          return true;
-        })()"#,
+        })()"# }),
     )?;
     cdp.take_events();
-    cdp.eval(
-        &page,
-        r#"(() => {
-          const sel = document.querySelector("select[aria-label='Page size']");
-          if (!sel) throw new Error("no page size select");
-          sel.value = "1000";
-          sel.dispatchEvent(new Event("change", { bubbles: true }));
-          return true;
-        })()"#,
-    )?;
+    cdp.navigate(&page, &format!("{base}/jobs?page_size=1000"))?;
     cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
     let mut stopped = None;
     for _ in 0..50 {
@@ -607,6 +608,7 @@ pub fn profile_1000(cdp: &mut Cdp, base: &str) -> Result<Profile> {
         .ok_or("Profiler.stop gave no nodes")?;
     let mut by_name: std::collections::BTreeMap<(String, &'static str), f64> = Default::default();
     let mut total = 0.0;
+    let mut idle = 0.0;
     for n in nodes {
         let hits = n["hitCount"].as_f64().unwrap_or(0.0);
         if hits == 0.0 {
@@ -615,6 +617,7 @@ pub fn profile_1000(cdp: &mut Cdp, base: &str) -> Result<Profile> {
         let name = n["callFrame"]["functionName"].as_str().unwrap_or("");
         let url = n["callFrame"]["url"].as_str().unwrap_or("");
         if name == "(idle)" {
+            idle += hits * INTERVAL_US as f64 / 1000.0;
             continue;
         }
         let kind = if url.ends_with(".wasm") || url.starts_with("wasm://") {
@@ -642,6 +645,7 @@ pub fn profile_1000(cdp: &mut Cdp, base: &str) -> Result<Profile> {
         interval_us: INTERVAL_US,
         functions,
         total_ms: total,
+        idle_ms: idle,
     })
 }
 
