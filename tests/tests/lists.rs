@@ -659,11 +659,38 @@ fn auto_refresh_picks_up_a_change_made_through_the_api() {
                 .map(|j| j.id)
                 .context("a running job")?;
             ensure!(!row_ids(b, "Jobs").await?.contains(&running));
+            // Rows are keyed: a refresh rebuilds only what changed, so a
+            // row that stays keeps its element (and a focused link in it
+            // keeps the keyboard focus).
+            let tag =
+                "const rows = document.querySelectorAll(\"table[aria-label='Jobs'] tbody tr\");
+                 rows.forEach((tr, i) => { tr.__kept = i; });
+                 rows[0].querySelector('a').focus();
+                 return document.activeElement === rows[0].querySelector('a');";
+            ensure!(
+                b.execute(tag, vec![]).await? == Value::Bool(true),
+                "no focusable link"
+            );
             ensure!(server.cancel(running)?.status == 200);
             b.wait_until("the canceled job to appear by itself", WAIT, async || {
                 Ok(row_ids(b, "Jobs").await?.contains(&running))
             })
             .await?;
+            let kept = b
+                .execute(
+                    "const rows = Array.from(document.querySelectorAll(\"table[aria-label='Jobs'] tbody tr\"));
+                     return { first_new: rows[0].__kept === undefined,
+                              kept: rows.slice(1).every(tr => tr.__kept !== undefined),
+                              focus_kept: document.activeElement && document.activeElement.closest('tr') === rows[1] };",
+                    vec![],
+                )
+                .await?;
+            ensure!(
+                kept["first_new"] == Value::Bool(true)
+                    && kept["kept"] == Value::Bool(true)
+                    && kept["focus_kept"] == Value::Bool(true),
+                "a refresh that adds one row at the top must keep the other rows and the focus: {kept}"
+            );
             ensure!(b.text(".refresh .updated").await?.starts_with("Updated"));
             // Paused: a further change is not picked up.
             b.find(Locator::XPath(

@@ -29,13 +29,18 @@ pub fn StatusBadge(#[prop(into)] status: Option<JobStatus>) -> impl IntoView {
     }
 }
 
-#[component]
-pub fn ErrorCategoryBadge(category: ErrorCategory) -> impl IntoView {
-    let modifier = match category {
+/// The CSS modifier of an error category.
+pub fn error_category_modifier(c: &ErrorCategory) -> &'static str {
+    match c {
         ErrorCategory::System => "system",
         ErrorCategory::Data => "data",
         ErrorCategory::Algorithm => "algorithm",
         ErrorCategory::Unknown(_) => "unknown",
-    };
+    }
+}
+
+#[component]
+pub fn ErrorCategoryBadge(category: ErrorCategory) -> impl IntoView {
+    let modifier = error_category_modifier(&category);
     view! { <span class=format!("errcat errcat-{modifier}")>{category.label().to_string()}</span> }
 }

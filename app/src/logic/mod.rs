@@ -6,5 +6,6 @@ pub mod format;
 pub mod links;
 pub mod listing;
 pub mod pagination;
+pub mod rows;
 pub mod sort;
 pub mod timeline;

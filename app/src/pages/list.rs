@@ -11,116 +11,21 @@ use crate::api::{now_ms, tab_hidden};
 use crate::components::alert::ErrorAlert;
 use crate::components::filters::FilterBar;
 use crate::components::pager::Pager;
-use crate::components::status::{ErrorCategoryBadge, StatusBadge};
-use crate::components::time::{keep_times_current, RelTime, Since};
+use crate::components::time::keep_times_current;
 use crate::context::{use_app, AppCtx};
-use crate::logic::format::{format_duration_secs, human_bytes};
+use crate::logic::format::format_duration_secs;
 use crate::logic::listing::ListKind;
+use crate::logic::rows::{row_html, Col, RowCtx};
 use crate::logic::sort::{aria_sort, sort_state, toggle_sort};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
-use scale_jobs_shared::{sort_fields as sf, Job, JobStatus, JobsQuery, Page, Timestamp};
+use scale_jobs_shared::{Job, JobsQuery, Page, Timestamp};
+use std::collections::HashMap;
 use wasm_bindgen::JsCast;
 
 /// After this long a request counts as slow and says so.
 const SLOW_MS: u32 = 400;
-
-/// What one column shows and how it sorts.
-#[derive(Clone, Copy, PartialEq)]
-enum Col {
-    Id,
-    JobType,
-    Status,
-    Priority,
-    Created,
-    LastModified,
-    LastStatusChange,
-    Duration,
-    Tries,
-    Error,
-    InputFiles,
-    ExeStatus,
-    Node,
-    ExitCode,
-    RunTime,
-}
-
-impl Col {
-    fn label(self) -> &'static str {
-        match self {
-            Col::Id => "ID",
-            Col::JobType => "Job type",
-            Col::Status => "Status",
-            Col::Priority => "Priority",
-            Col::Created => "Created",
-            Col::LastModified => "Last modified",
-            Col::LastStatusChange => "Status changed",
-            Col::Duration => "Duration",
-            Col::Tries => "Tries",
-            Col::Error => "Error",
-            Col::InputFiles => "Input files",
-            Col::ExeStatus => "Execution",
-            Col::Node => "Node",
-            Col::ExitCode => "Exit code",
-            Col::RunTime => "Run time",
-        }
-    }
-
-    fn sort_field(self) -> Option<&'static str> {
-        Some(match self {
-            Col::Id => sf::ID,
-            Col::JobType => sf::JOB_TYPE_NAME,
-            Col::Status => sf::STATUS,
-            Col::Priority => sf::PRIORITY,
-            Col::Created => sf::CREATED,
-            Col::LastModified => sf::LAST_MODIFIED,
-            Col::LastStatusChange => sf::LAST_STATUS_CHANGE,
-            Col::Duration => sf::STARTED,
-            Col::Tries => sf::NUM_EXES,
-            Col::Error => sf::ERROR_CATEGORY,
-            _ => return None,
-        })
-    }
-
-    fn for_kind(kind: ListKind) -> &'static [Col] {
-        match kind {
-            ListKind::Jobs => &[
-                Col::Id,
-                Col::JobType,
-                Col::Status,
-                Col::Priority,
-                Col::Created,
-                Col::LastModified,
-                Col::Duration,
-                Col::Tries,
-                Col::Error,
-            ],
-            ListKind::Executions => &[
-                Col::Id,
-                Col::JobType,
-                Col::Status,
-                Col::ExeStatus,
-                Col::Node,
-                Col::ExitCode,
-                Col::RunTime,
-                Col::LastModified,
-                Col::Tries,
-                Col::Error,
-            ],
-            ListKind::Updates => &[
-                Col::Id,
-                Col::JobType,
-                Col::Status,
-                Col::LastStatusChange,
-                Col::InputFiles,
-                Col::Priority,
-                Col::Duration,
-                Col::Error,
-            ],
-        }
-    }
-}
 
 #[component]
 pub fn ListPage(kind: ListKind) -> impl IntoView {
@@ -256,13 +161,8 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
         }
     });
 
-    let rows = Memo::new(move |_| {
-        data.with(|d| {
-            d.as_ref()
-                .map(|(_, p)| p.results.clone())
-                .unwrap_or_default()
-        })
-    });
+    let rows_on_page =
+        Signal::derive(move || data.with(|d| d.as_ref().map_or(0, |(_, p)| p.results.len())));
     let count = Signal::derive(move || data.with(|d| d.as_ref().map(|(_, p)| p.count)));
     let page_no = Signal::derive(move || query.with(|q| q.page));
     let page_size = Signal::derive(move || query.with(|q| q.page_size));
@@ -270,6 +170,23 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
 
     let table_wrap: NodeRef<leptos::html::Div> = NodeRef::new();
     keep_times_current(move || table_wrap.get().map(|d| d.into()));
+
+    // The rows: built as HTML text and keyed by (id, last_modified), like a
+    // keyed `<For>`, but without a reactive owner per row (see logic::rows).
+    let tbody: NodeRef<leptos::html::Tbody> = NodeRef::new();
+    let shown: StoredValue<Vec<(RowKey, web_sys::Element)>, LocalStorage> =
+        StoredValue::new_local(Vec::new());
+    Effect::new(move |_| {
+        let Some(tbody) = tbody.get() else {
+            return;
+        };
+        let tz = app.tz.get_untracked();
+        data.with(|d| {
+            let jobs = d.as_ref().map_or(&[][..], |(_, p)| &p.results[..]);
+            shown.update_value(|shown| patch_rows(&tbody, shown, jobs, kind, tz));
+        });
+        api::mark("scale:dom");
+    });
 
     let on_sort = move |field: &'static str, additive: bool| {
         api::mark("scale:click");
@@ -376,7 +293,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                     <span class="small">"Loading… the server is taking a while."</span>
                 </Show>
             </div>
-            <Pager page=page_no page_size count rows_on_page=Signal::derive(move || rows.with(Vec::len))
+            <Pager page=page_no page_size count rows_on_page
                 on_page=Callback::new(move |n: u32| {
                     api::mark("scale:click"); let mut q = query.get_untracked(); q.page = n.max(1); go.run(q); })
                 on_page_size=Callback::new(move |n: u32| { let mut q = query.get_untracked(); q.page_size = n; go.run(q.first_page()); })
@@ -385,13 +302,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
             <div class="table-wrap" tabindex="0" node_ref=table_wrap class:stale=move || loading.get() aria-busy=move || loading.get().to_string()>
                 <table class="jobs" aria-label=kind.title()>
                     <thead><tr>{headers}</tr></thead>
-                    <tbody>
-                        <For
-                            each=move || rows.get()
-                            key=|j: &Job| (j.id, j.last_modified)
-                            children=move |job: Job| view! { <JobRow job kind /> }
-                        />
-                    </tbody>
+                    <tbody node_ref=tbody></tbody>
                 </table>
             </div>
             <Show when=move || count.get() == Some(0) && error.with(Option::is_none)>
@@ -444,121 +355,82 @@ fn remember_choices(app: &AppCtx, page: &Page<Job>) {
     }
 }
 
-/// Running time so far or total run time.
-/// Total run time, or the running time so far (kept current by the page's
-/// time updater, not by a per-row subscription to the clock).
-fn duration_cell(
-    started: Option<Timestamp>,
-    ended: Option<Timestamp>,
-    status: Option<&JobStatus>,
-) -> AnyView {
-    match (started, ended) {
-        (Some(s), Some(e)) => {
-            view! { <td class="num">{format_duration_secs((e.0 - s.0).num_seconds())}</td> }
-                .into_any()
-        }
-        (Some(s), None) if matches!(status, Some(JobStatus::Running)) => view! {
-            <td class="num" title="Running so far"><Since since=s.0 suffix=" …" /></td>
-        }
-        .into_any(),
-        _ => view! { <td class="num"><span class="muted">"—"</span></td> }.into_any(),
-    }
-}
+/// What identifies a row's content: a job changes only with `last_modified`.
+type RowKey = (i64, Option<Timestamp>);
 
-#[component]
-fn JobRow(job: Job, kind: ListKind) -> impl IntoView {
+/// Makes `tbody` show `jobs`, reusing the `<tr>` of every job whose key is
+/// unchanged and building the others as HTML in one parse. Rows that stay
+/// are not moved when they can stay put (a focused link in one keeps its
+/// focus through an auto-refresh).
+fn patch_rows(
+    tbody: &web_sys::HtmlTableSectionElement,
+    shown: &mut Vec<(RowKey, web_sys::Element)>,
+    jobs: &[Job],
+    kind: ListKind,
+    tz: crate::logic::format::TimeZoneChoice,
+) {
+    let keys: Vec<RowKey> = jobs.iter().map(|j| (j.id, j.last_modified)).collect();
+    if shown.len() == keys.len() && shown.iter().zip(&keys).all(|((k, _), n)| k == n) {
+        return;
+    }
+    let mut old: HashMap<RowKey, web_sys::Element> = std::mem::take(shown).into_iter().collect();
+    let offset = |t| AppCtx::offset_for(tz, t);
+    let cx = RowCtx {
+        now: chrono::Utc::now(),
+        offset: &offset,
+    };
     let cols = Col::for_kind(kind);
-    let href = format!("/jobs/{}", job.id);
-    let job = StoredValue::new(job);
-    let cells = cols
-        .iter()
-        .map(|&col| {
-            job.with_value(|j| match col {
-                Col::Id => view! { <td class="num"><a href=href.clone()>{j.id}</a></td> }.into_any(),
-                Col::JobType => {
-                    let t = j.job_type.clone().unwrap_or_default();
-                    let version = t.version.clone().unwrap_or_default();
-                    let name = j.job_type_name();
-                    let title = t.name.clone().map(|n| format!("{n} {version}")).unwrap_or_default();
-                    view! {
-                        <td class="jobtype" title=title>
-                            <span class="jt-name">{name}</span>
-                            " "
-                            <span class="muted small">{version}</span>
-                        </td>
-                    }
-                    .into_any()
-                }
-                Col::Status => view! { <td><StatusBadge status=j.status.clone() /></td> }.into_any(),
-                Col::Priority => view! { <td class="num">{j.priority.map(|p| p.to_string()).unwrap_or_default()}</td> }.into_any(),
-                Col::Created => view! { <td><RelTime at=j.created /></td> }.into_any(),
-                Col::LastModified => view! { <td><RelTime at=j.last_modified /></td> }.into_any(),
-                Col::LastStatusChange => view! { <td><RelTime at=j.last_status_change /></td> }.into_any(),
-                Col::Duration => duration_cell(j.started, j.ended, j.status.as_ref()),
-                Col::Tries => {
-                    let text = match (j.num_exes, j.max_tries) {
-                        (Some(n), Some(m)) => format!("{n} / {m}"),
-                        (Some(n), None) => n.to_string(),
-                        _ => String::new(),
-                    };
-                    view! { <td class="num">{text}</td> }.into_any()
-                }
-                Col::Error => match &j.error {
-                    Some(e) if j.status.as_ref().is_none_or(|s| *s == JobStatus::Failed) => {
-                        let title = e.title.clone().or_else(|| e.name.clone()).unwrap_or_default();
-                        view! {
-                            <td class="error-cell">
-                                {e.category.clone().map(|c| view! { <ErrorCategoryBadge category=c /> })}
-                                " "
-                                <span class="err-title">{title}</span>
-                            </td>
-                        }
-                        .into_any()
-                    }
-                    _ => view! { <td></td> }.into_any(),
-                },
-                Col::InputFiles => {
-                    let files = j.input_files.clone().unwrap_or_default();
-                    let n = files.len();
-                    let shown: Vec<_> = files.into_iter().take(3).collect();
-                    view! {
-                        <td class="files">
-                            {shown.into_iter().map(|f| {
-                                let name = f.file_name.clone().unwrap_or_else(|| format!("file {}", f.id));
-                                let size = f.file_size.map(human_bytes).unwrap_or_default();
-                                view! { <div class="file"><span class="fname">{name}</span>" "<span class="muted small">{size}</span></div> }
-                            }).collect_view()}
-                            {(n > 3).then(|| view! { <div class="muted small">{format!("+{} more", n - 3)}</div> })}
-                            {(n == 0).then(|| view! { <span class="muted">"none"</span> })}
-                        </td>
-                    }
-                    .into_any()
-                }
-                Col::ExeStatus => {
-                    let s = j.latest_job_exe.as_ref().and_then(|e| e.status.clone());
-                    match j.latest_job_exe.as_ref() {
-                        Some(e) => view! { <td><StatusBadge status=s /><span class="muted small">{format!(" #{}", e.id)}</span></td> }.into_any(),
-                        None => view! { <td class="muted">"none"</td> }.into_any(),
-                    }
-                }
-                Col::Node => {
-                    let node = j.latest_job_exe.as_ref().and_then(|e| e.node.clone()).or_else(|| j.node.clone());
-                    let text = node.map(|n| n.hostname.unwrap_or_else(|| format!("node {}", n.id))).unwrap_or_default();
-                    view! { <td>{text}</td> }.into_any()
-                }
-                Col::ExitCode => {
-                    let e = j.latest_job_exe.as_ref();
-                    let code = e.and_then(|e| e.job_exit_code.or(e.post_exit_code).or(e.pre_exit_code));
-                    let text = code.map(|c| c.to_string()).unwrap_or_default();
-                    let class = if code.is_some_and(|c| c != 0) { "num exit-bad" } else { "num" };
-                    view! { <td class=class>{text}</td> }.into_any()
-                }
-                Col::RunTime => {
-                    let e = j.latest_job_exe.as_ref();
-                    duration_cell(e.and_then(|e| e.started), e.and_then(|e| e.ended), e.and_then(|e| e.status.as_ref()))
-                }
-            })
-        })
-        .collect_view();
-    view! { <tr>{cells}</tr> }
+    let mut html = String::new();
+    let mut reused: Vec<Option<web_sys::Element>> = Vec::with_capacity(jobs.len());
+    for (job, key) in jobs.iter().zip(&keys) {
+        // A key twice on one page (a server bug) gets a second row.
+        match old.remove(key) {
+            Some(el) => reused.push(Some(el)),
+            None => {
+                row_html(&mut html, job, cols, &cx);
+                reused.push(None);
+            }
+        }
+    }
+    for el in old.values() {
+        el.remove();
+    }
+    if reused.iter().all(Option::is_none) {
+        // A new page: nothing to keep, one parse straight into place.
+        tbody.set_inner_html(&html);
+        let list = tbody.children();
+        for (i, key) in keys.into_iter().enumerate() {
+            if let Some(el) = list.item(i as u32) {
+                shown.push((key, el));
+            }
+        }
+        return;
+    }
+    let Some(scratch) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("tbody").ok())
+    else {
+        return;
+    };
+    scratch.set_inner_html(&html);
+    let fresh = scratch.children();
+    let fresh: Vec<web_sys::Element> = (0..fresh.length()).filter_map(|i| fresh.item(i)).collect();
+    let mut fresh = fresh.into_iter();
+    let mut cursor = tbody.first_element_child();
+    for (key, slot) in keys.into_iter().zip(reused) {
+        let Some(el) = slot.or_else(|| fresh.next()) else {
+            continue;
+        };
+        if cursor.as_ref() == Some(&el) {
+            cursor = el.next_element_sibling();
+        } else {
+            let _ = tbody.insert_before(&el, cursor.as_ref().map(|c| c.as_ref()));
+        }
+        shown.push((key, el));
+    }
+    // Anything after the last row placed is not ours any more.
+    while let Some(c) = cursor {
+        cursor = c.next_element_sibling();
+        c.remove();
+    }
 }
