@@ -200,6 +200,17 @@ const ALL_ROWS_INDEXED: &[&str] = &[
     sort_fields::CREATED,
 ];
 
+/// Sort fields with many ties (a handful of distinct values) that also get
+/// an index over `(is_superseded, key, last_modified)`, so the two-field
+/// order "by this, then newest first" (`order=-priority&order=-last_modified`)
+/// walks an index too. Without it SQLite sorts the whole first group of
+/// ties by `last_modified`, looking each row up in the table (~9 ms for
+/// the ~5,000 jobs of the top priority in the 100,000 demo jobs). The
+/// one-field index stays: with `id` as the tiebreaker a one-field order
+/// walks it without any sort. (Status and the job type name have such
+/// indexes already: their filter indexes.)
+const THEN_LAST_MODIFIED: &[&str] = &[sort_fields::PRIORITY];
+
 /// The index key of a sort field: its column, with a leading `(col IS
 /// NULL)` for nullable columns so PostgreSQL's NULL placement can walk the
 /// index too, and the version after the name (they are sorted together).
@@ -247,6 +258,11 @@ pub fn index_sql() -> String {
         sql.push_str(&format!(
             "CREATE INDEX IF NOT EXISTS jobs_v_{name} ON jobs (is_superseded, {key});\n"
         ));
+        if THEN_LAST_MODIFIED.contains(field) {
+            sql.push_str(&format!(
+                "CREATE INDEX IF NOT EXISTS jobs_v_{name}_lm ON jobs (is_superseded, {key}, last_modified);\n"
+            ));
+        }
         if ALL_ROWS_INDEXED.contains(field) {
             sql.push_str(&format!(
                 "CREATE INDEX IF NOT EXISTS jobs_a_{name} ON jobs ({key});\n"
@@ -1520,6 +1536,40 @@ mod tests {
         assert_eq!(count(&canceled), before);
         assert_eq!(count(&all), visible - 1);
         assert_eq!(count(&all), counted(&all));
+    }
+
+    #[test]
+    fn priority_then_newest_walks_an_index() {
+        let mut db = Db::open(None).unwrap();
+        db.write(|c, _| crate::demo::generate(c, 300, 1, Utc::now()))
+            .unwrap();
+        db.finish_open().unwrap();
+        let (where_sql, _) = Filter::default().to_sql();
+        let orders = [
+            vec![
+                SortOrder::desc("priority"),
+                SortOrder::desc("last_modified"),
+            ],
+            vec![SortOrder::desc("priority")],
+            vec![SortOrder::desc("last_modified")],
+        ];
+        for order in orders {
+            let sql = format!(
+                "EXPLAIN QUERY PLAN SELECT j.id FROM jobs j{where_sql}{} LIMIT 100",
+                order_sql(&order, "last_modified")
+            );
+            let plan: Vec<String> = db
+                .read(|c, _| {
+                    c.prepare(&sql)?
+                        .query_map([], |r| r.get::<_, String>(3))?
+                        .collect()
+                })
+                .unwrap();
+            assert!(
+                !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+                "{order:?} sorts: {plan:?}"
+            );
+        }
     }
 
     #[test]
