@@ -286,40 +286,67 @@ mod net {
         csrf_token_from(&cookies)
     }
 
-    async fn send<T: DeserializeOwned>(
+    /// Starts `req` now, not when the returned future is first polled: a
+    /// page calls this while it builds its view, so the request and the
+    /// server's work overlap the rest of the mount.
+    fn send<T: DeserializeOwned>(
         req: RequestBuilder,
         signal: Option<&AbortSignal>,
-    ) -> Result<T, ApiError> {
-        let req = req
+    ) -> impl std::future::Future<Output = Result<T, ApiError>> + 'static {
+        let signal = signal.cloned();
+        let started = req
             .header("Accept", "application/json")
-            .abort_signal(signal);
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                if signal.is_some_and(|s| s.aborted()) {
-                    return Err(ApiError::Aborted);
+            .abort_signal(signal.as_ref())
+            .build()
+            .map_err(|e| ApiError::Network(e.to_string()))
+            .and_then(|r| {
+                let r = web_sys::Request::from(r);
+                web_sys::window()
+                    .map(|w| w.fetch_with_request(&r))
+                    .ok_or_else(|| ApiError::Network("There is no window to fetch from.".into()))
+            });
+        async move {
+            let aborted = || signal.as_ref().is_some_and(|s| s.aborted());
+            let resp = match wasm_bindgen_futures::JsFuture::from(started?).await {
+                Ok(r) => match r.dyn_into::<web_sys::Response>() {
+                    Ok(r) => gloo_net::http::Response::from(r),
+                    Err(_) => {
+                        return Err(ApiError::Network(
+                            "The browser's fetch gave no response.".into(),
+                        ))
+                    }
+                },
+                Err(e) => {
+                    if aborted() {
+                        return Err(ApiError::Aborted);
+                    }
+                    // Browsers say little on purpose ("Failed to fetch").
+                    let why = e
+                        .dyn_ref::<js_sys::Error>()
+                        .map(|e| String::from(e.message()))
+                        .unwrap_or_else(|| "no reason given".into());
+                    return Err(ApiError::Network(format!("The request failed: {why}")));
                 }
-                return Err(ApiError::Network(network_message(&e)));
-            }
-        };
-        let status = resp.status();
-        let body = match resp.text().await {
-            Ok(b) => b,
-            Err(e) => {
-                if signal.is_some_and(|s| s.aborted()) {
-                    return Err(ApiError::Aborted);
+            };
+            let status = resp.status();
+            let body = match resp.text().await {
+                Ok(b) => b,
+                Err(e) => {
+                    if aborted() {
+                        return Err(ApiError::Aborted);
+                    }
+                    return Err(ApiError::Network(format!(
+                        "The connection broke while reading the answer ({})",
+                        network_message(&e)
+                    )));
                 }
-                return Err(ApiError::Network(format!(
-                    "The connection broke while reading the answer ({})",
-                    network_message(&e)
-                )));
-            }
-        };
-        // Benchmarks separate network time from decoding and rendering.
-        mark("scale:response");
-        let out = interpret(status, &body);
-        mark("scale:decoded");
-        out
+            };
+            // Benchmarks separate network time from decoding and rendering.
+            mark("scale:response");
+            let out = interpret(status, &body);
+            mark("scale:decoded");
+            out
+        }
     }
 
     fn network_message(e: &gloo_net::Error) -> String {
@@ -332,12 +359,12 @@ mod net {
         }
     }
 
-    /// GET a JSON document.
-    pub async fn get_json<T: DeserializeOwned>(
+    /// GET a JSON document. The request starts at once (see [`send`]).
+    pub fn get_json<T: DeserializeOwned>(
         url: &str,
         signal: Option<&AbortSignal>,
-    ) -> Result<T, ApiError> {
-        send(Request::get(url), signal).await
+    ) -> impl std::future::Future<Output = Result<T, ApiError>> + 'static {
+        send(Request::get(url), signal)
     }
 
     /// PATCH `{"status":"CANCELED"}` to a job.

@@ -38,8 +38,11 @@ impl Config {
 /// Loads `config.json`: absent (404) means defaults; unreadable means
 /// defaults plus a warning the page shows.
 pub async fn load() -> (Config, Option<String>) {
-    let url = config_url();
-    match gloo_net::http::Request::get(&url).send().await {
+    let fetched = match preloaded().await {
+        Some(r) => Ok(r),
+        None => gloo_net::http::Request::get(&config_url()).send().await,
+    };
+    match fetched {
         Ok(r) if r.status() == 404 => (Config::default(), None),
         Ok(r) if r.ok() => match r.text().await {
             Ok(body) => match Config::from_json(&body) {
@@ -65,6 +68,18 @@ pub async fn load() -> (Config, Option<String>) {
             )),
         ),
     }
+}
+
+/// The answer to the `config.json` request `boot.js` started while the wasm
+/// loaded (`None`: there was none, as in a portal page, or it failed).
+async fn preloaded() -> Option<gloo_net::http::Response> {
+    use wasm_bindgen::JsCast;
+    let promise = js_sys::Reflect::get(&js_sys::global(), &"__scaleJobsConfig".into())
+        .ok()?
+        .dyn_into::<js_sys::Promise>()
+        .ok()?;
+    let resp = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    resp.dyn_into::<web_sys::Response>().ok().map(Into::into)
 }
 
 /// `config.json` beside `index.html`: relative to a `<base href>` when the

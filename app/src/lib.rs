@@ -22,6 +22,7 @@ use leptos_router::path;
 
 /// Installs the panic hook, reads the configuration and mounts the app.
 pub fn start() {
+    api::mark("scale:start");
     install_panic_hook();
     // Leptos' executor is set up by `mount`; this first task runs before it.
     wasm_bindgen_futures::spawn_local(async {

@@ -71,9 +71,10 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                 slow.set(true);
             }
         });
+        api::mark("scale:request");
+        let request = api::get_json::<Page<Job>>(&url, signal.as_ref());
         leptos::task::spawn_local(async move {
-            api::mark("scale:request");
-            let result = api::get_json::<Page<Job>>(&url, signal.as_ref()).await;
+            let result = request.await;
             // A newer request replaced this one (or the page is gone).
             if seq.try_get_value() != Some(my) {
                 return;
@@ -117,14 +118,23 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
     // Each new URL loads its page, and becomes the detail page's way back.
     // While the router leaves for another page, the location changes before
     // this page is gone: that URL is not ours to load.
-    Effect::new(move |_| {
-        if location
-            .pathname
-            .with(|p| p.trim_end_matches('/') != kind.path())
-        {
+    let ours = move |p: &String| p.trim_end_matches('/') == kind.path();
+    // The first page is asked for now, while the view below is still being
+    // built, rather than by the effect's first run after the mount.
+    let first = location.pathname.with_untracked(ours).then(|| {
+        let q = query.get_untracked();
+        app.last_list.set(Some(kind.href(&q)));
+        load(q.clone());
+        q
+    });
+    Effect::new(move |prev: Option<()>| {
+        if !location.pathname.with(ours) {
             return;
         }
         let q = query.get();
+        if prev.is_none() && first.as_ref() == Some(&q) {
+            return;
+        }
         app.last_list.set(Some(kind.href(&q)));
         load(q);
     });

@@ -83,7 +83,10 @@ pub struct ColdLoad {
     pub response: f64,
     pub decoded: f64,
     pub wasm_loaded: f64,
-    /// When the app asked for config.json (it runs by then) and got it.
+    /// When the app's wasm started running (`scale:start`).
+    pub started: f64,
+    /// When config.json was asked for (by boot.js, during the wasm
+    /// download) and received.
     pub config_start: f64,
     pub config_end: f64,
     pub first_contentful_paint: f64,
@@ -108,7 +111,9 @@ pub fn cold_loads(cdp: &mut Cdp, url: &str, runs: usize) -> Result<Vec<ColdLoad>
               const wasm = res.find(e => e.name.endsWith(".wasm"));
               const config = res.find(e => e.name.endsWith("/config.json"));
               const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+              const start = performance.getEntriesByName("scale:start", "mark")[0];
               return {
+                started: start ? start.startTime : -1,
                 wasm: wasm ? wasm.responseEnd : -1, fcp: fcp ? fcp.startTime : -1,
                 config_start: config ? config.startTime : -1, config_end: config ? config.responseEnd : -1,
               };
@@ -120,6 +125,7 @@ pub fn cold_loads(cdp: &mut Cdp, url: &str, runs: usize) -> Result<Vec<ColdLoad>
             response: m.first_response,
             decoded: m.first_decoded,
             wasm_loaded: extra["wasm"].as_f64().unwrap_or(-1.0),
+            started: extra["started"].as_f64().unwrap_or(-1.0),
             config_start: extra["config_start"].as_f64().unwrap_or(-1.0),
             config_end: extra["config_end"].as_f64().unwrap_or(-1.0),
             first_contentful_paint: extra["fcp"].as_f64().unwrap_or(-1.0),
