@@ -151,6 +151,23 @@ pub fn compress(data: &[u8], encoding: Encoding, level: Level) -> Vec<u8> {
     }
 }
 
+/// Decodes `data`, compressed with `encoding`, reading at most `limit`
+/// bytes of output (`None` if it is not valid or longer).
+pub fn decompress(data: &[u8], encoding: Encoding, limit: usize) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let read = match encoding {
+        Encoding::Identity => return Some(data.to_vec()),
+        Encoding::Gzip => flate2::read::GzDecoder::new(data)
+            .take(limit as u64 + 1)
+            .read_to_end(&mut out),
+        Encoding::Brotli => brotli::Decompressor::new(data, 4096)
+            .take(limit as u64 + 1)
+            .read_to_end(&mut out),
+    };
+    (read.is_ok() && out.len() <= limit).then_some(out)
+}
+
 /// Adds `token` to the response's `Vary` (one merged header), unless it is
 /// there already or `Vary` is `*`.
 pub fn add_vary(headers: &mut HeaderMap, token: &str) {

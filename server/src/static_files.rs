@@ -6,7 +6,8 @@
 //! survive a reload; a missing `/app.js` stays a 404.
 //!
 //! Files are served from memory with an `ETag` (and `304`s), compressed
-//! once per version (brotli or gzip as the request accepts), with
+//! once per version (brotli or gzip as the request accepts; a valid
+//! precompressed `NAME.br` / `NAME.gz` beside the file is used as is), with
 //! `Cache-Control` by name: content-hashed names are immutable, the rest
 //! revalidate. HTML carries the app's CSP with the hashes of its inline
 //! scripts (see [`crate::security`]).
@@ -126,6 +127,29 @@ impl Entry {
     }
 }
 
+/// The precompressed sibling of `path` (`NAME.br`, `NAME.gz`, as `cargo
+/// xtask dist` writes them at settings too slow to use on the fly), if
+/// there is one and it decodes to exactly `raw`: one left over from an
+/// earlier build is never sent for a newer file.
+async fn precompressed(path: &Path, raw: &Bytes, encoding: Encoding) -> Option<Bytes> {
+    let suffix = match encoding {
+        Encoding::Identity => return None,
+        Encoding::Gzip => ".gz",
+        Encoding::Brotli => ".br",
+    };
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    let packed = Bytes::from(tokio::fs::read(PathBuf::from(name)).await.ok()?);
+    let raw = raw.clone();
+    tokio::task::spawn_blocking(move || {
+        let same = compress::decompress(&packed, encoding, raw.len()).is_some_and(|d| d == raw);
+        same.then_some(packed)
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
 /// Files smaller than this are never compressed.
 const COMPRESS_FROM: u64 = compress::MIN_SIZE as u64;
 
@@ -200,6 +224,14 @@ impl StaticFiles {
             let hashes = security::inline_script_hashes(&String::from_utf8_lossy(&raw));
             security::html_csp(&self.frame_ancestors, &hashes)
         });
+        let (gzip, brotli) = (OnceLock::new(), OnceLock::new());
+        if compress::is_compressible(mime) {
+            for (encoding, cell) in [(Encoding::Brotli, &brotli), (Encoding::Gzip, &gzip)] {
+                if let Some(b) = precompressed(path, &raw, encoding).await {
+                    let _ = cell.set(b);
+                }
+            }
+        }
         let entry = Arc::new(Entry {
             modified,
             len: raw.len() as u64,
@@ -207,8 +239,8 @@ impl StaticFiles {
             raw,
             mime,
             csp,
-            gzip: OnceLock::new(),
-            brotli: OnceLock::new(),
+            gzip,
+            brotli,
         });
         self.lock().insert(path.to_path_buf(), entry.clone());
         Some(entry)

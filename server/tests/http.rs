@@ -641,3 +641,59 @@ fn database_errors_are_generic_500s_logged_server_side() {
         .expect("the cause is logged");
     assert!(logged.contains("job_exes"), "{logged}");
 }
+
+/// `cargo xtask dist` writes `NAME.br` / `NAME.gz` beside the bundle's
+/// files at settings too slow for on-the-fly use; the server sends them as
+/// they are, but only while they decode to the file's current bytes.
+#[test]
+fn precompressed_siblings_are_sent_only_while_they_match_the_file() {
+    use std::io::{Read, Write};
+    let dir = trunk_like_dist("precompressed");
+    let name = "scale-jobs-app-1f2dd3ea70b2e3a9.js";
+    let js = std::fs::read(dir.join(name)).unwrap();
+    let brotli_of = |data: &[u8]| {
+        // Quality 2: bytes the server's own brotli (quality 9) would not
+        // produce, so the test can tell whose they are.
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 2,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        brotli::BrotliCompress(&mut &data[..], &mut out, &params).unwrap();
+        out
+    };
+    let gzip_of = |data: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(1));
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    };
+    let sidecar_br = brotli_of(&js);
+    let sidecar_gz = gzip_of(&js);
+    std::fs::write(dir.join(format!("{name}.br")), &sidecar_br).unwrap();
+    std::fs::write(dir.join(format!("{name}.gz")), &sidecar_gz).unwrap();
+    // A stale pair: compressed from other bytes than the file now holds.
+    let stale = b"export const old = 1;\n".repeat(200);
+    std::fs::write(dir.join("embed.js.br"), brotli_of(&stale)).unwrap();
+    std::fs::write(dir.join("embed.js.gz"), gzip_of(&stale)).unwrap();
+    let embed = std::fs::read(dir.join("embed.js")).unwrap();
+
+    let s = Server::start(&["--demo-jobs", "5", "--dist", dir.to_str().unwrap()]);
+    let br = get_raw(&s.url(&format!("/{name}")), &[("accept-encoding", "br")]);
+    assert_eq!(br.header("content-encoding").as_deref(), Some("br"));
+    assert!(br.body == sidecar_br, "the matching .br is sent as it is");
+    let gz = get_raw(&s.url(&format!("/{name}")), &[("accept-encoding", "gzip")]);
+    assert_eq!(gz.header("content-encoding").as_deref(), Some("gzip"));
+    assert!(gz.body == sidecar_gz, "the matching .gz is sent as it is");
+
+    let br = get_raw(&s.url("/embed.js"), &[("accept-encoding", "br")]);
+    assert_eq!(br.header("content-encoding").as_deref(), Some("br"));
+    let mut back = Vec::new();
+    brotli::BrotliDecompress(&mut &br.body[..], &mut back).unwrap();
+    assert!(back == embed, "a stale .br is never sent for a newer file");
+    let gz = get_raw(&s.url("/embed.js"), &[("accept-encoding", "gzip")]);
+    let mut back = Vec::new();
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_end(&mut back)
+        .unwrap();
+    assert!(back == embed, "a stale .gz is never sent for a newer file");
+}
