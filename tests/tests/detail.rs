@@ -7,6 +7,12 @@ use scale_jobs_e2e::{browser_test, Browser, Server, ServerOptions, WAIT};
 use scale_jobs_shared::{IoValue, JobDetails, JobStatus, JobsQuery};
 use serde_json::Value;
 
+/// The heading of `/jobs/{id}` once the job has loaded: "Job 5" alone is
+/// also the heading while it loads, so waiting for that would race.
+fn loaded_heading(id: i64) -> String {
+    format!("Job {id} · ")
+}
+
 fn server() -> Server {
     Server::start(ServerOptions::default().demo_jobs(300).seed(21)).unwrap()
 }
@@ -101,7 +107,7 @@ fn a_job_opens_from_the_list_and_leads_back_to_it() {
             .await?;
             let api = server.job(id)?;
             let h1 = b
-                .wait_for_text("h1", &format!("Job {id}"), WAIT)
+                .wait_for_text("h1", &loaded_heading(id), WAIT)
                 .await?
                 .text()
                 .await?;
@@ -163,7 +169,7 @@ fn every_section_renders_for_a_rich_job() {
     browser_test("every_section_renders_for_a_rich_job", async |b| {
         let id = rich.job.id;
         b.goto(&server.url(&format!("/jobs/{id}"))).await?;
-        b.wait_for_text("h1", &format!("Job {id}"), WAIT).await?;
+        b.wait_for_text("h1", &loaded_heading(id), WAIT).await?;
         let page = b.text("main").await?;
         for h in [
             "Overview",
@@ -243,7 +249,7 @@ fn every_section_renders_for_a_rich_job() {
         // Outputs with products, and recipes.
         let id = with_outputs.job.id;
         b.goto(&server.url(&format!("/jobs/{id}"))).await?;
-        b.wait_for_text("h1", &format!("Job {id}"), WAIT).await?;
+        b.wait_for_text("h1", &loaded_heading(id), WAIT).await?;
         let outputs = b.text("section[aria-labelledby=outputs-h]").await?;
         ensure!(
             outputs.contains("published") || outputs.contains("not published"),
@@ -263,14 +269,14 @@ fn every_section_renders_for_a_rich_job() {
         let id = superseding.job.id;
         let prev = superseding.job.superseded_job.as_ref().unwrap().id;
         b.goto(&server.url(&format!("/jobs/{id}"))).await?;
-        b.wait_for_text("h1", &format!("Job {id}"), WAIT).await?;
+        b.wait_for_text("h1", &loaded_heading(id), WAIT).await?;
         let a = b
             .find(Locator::Css(&format!(
                 "section[aria-labelledby=chain-h] a[href='/jobs/{prev}']"
             )))
             .await?;
         a.click().await?;
-        b.wait_for_text("h1", &format!("Job {prev}"), WAIT).await?;
+        b.wait_for_text("h1", &loaded_heading(prev), WAIT).await?;
         Ok(())
     });
 }
@@ -298,7 +304,7 @@ fn only_http_urls_become_links() {
     browser_test("only_http_urls_become_links", async |b| {
         let id = hostile.job.id;
         b.goto(&server.url(&format!("/jobs/{id}"))).await?;
-        b.wait_for_text("h1", &format!("Job {id}"), WAIT).await?;
+        b.wait_for_text("h1", &loaded_heading(id), WAIT).await?;
         b.wait_for("section[aria-labelledby=inputs-h] table", WAIT)
             .await?;
         let unsafe_links = b
@@ -335,7 +341,7 @@ fn cancel_a_running_job_through_the_dialog() {
     let id = running_job(&server).unwrap();
     browser_test("cancel_a_running_job_through_the_dialog", async |b| {
         b.goto(&server.url(&format!("/jobs/{id}"))).await?;
-        b.wait_for_text("h1", &format!("Job {id}"), WAIT).await?;
+        b.wait_for_text("h1", &loaded_heading(id), WAIT).await?;
         ensure!(status_text(b).await? == "Running");
         open_dialog(b).await?;
         let dialog = b.text("dialog").await?;
@@ -395,7 +401,7 @@ fn escape_closes_the_dialog_without_a_request() {
     let id = running_job(&server).unwrap();
     browser_test("escape_closes_the_dialog_without_a_request", async |b| {
         b.goto(&server.url(&format!("/jobs/{id}"))).await?;
-        b.wait_for_text("h1", &format!("Job {id}"), WAIT).await?;
+        b.wait_for_text("h1", &loaded_heading(id), WAIT).await?;
         open_dialog(b).await?;
         b.active_element().await?.send_keys("\u{E00C}").await?; // Escape
         b.wait_until("the dialog to close", WAIT, async || {
@@ -423,7 +429,7 @@ fn a_double_click_sends_one_patch() {
     let id = running_job(&server).unwrap();
     browser_test("a_double_click_sends_one_patch", async |b| {
         b.goto(&server.url(&format!("/jobs/{id}"))).await?;
-        b.wait_for_text("h1", &format!("Job {id}"), WAIT).await?;
+        b.wait_for_text("h1", &loaded_heading(id), WAIT).await?;
         open_dialog(b).await?;
         // Two clicks and two Enters in the same task: no render can disable
         // the button in between, so only the handler's own guard holds.
@@ -456,7 +462,7 @@ fn cancelling_a_job_that_finished_meanwhile_shows_the_refusal_and_the_true_statu
         "cancelling_a_job_that_finished_meanwhile_shows_the_refusal_and_the_true_status",
         async |b| {
             b.goto(&server.url(&format!("/jobs/{id}"))).await?;
-            b.wait_for_text("h1", &format!("Job {id}"), WAIT).await?;
+            b.wait_for_text("h1", &loaded_heading(id), WAIT).await?;
             open_dialog(b).await?;
             // Someone else cancels it first.
             ensure!(server.cancel(id)?.status == 200);
