@@ -754,6 +754,20 @@ fn the_executions_page_lists_latest_executions() {
                 .await?;
             ensure!(row.contains(host), "node {host} not shown in {row}");
         }
+        // Ten columns in a 1400 px window: ids, badges and times still
+        // stay on one line each (they once broke as "196/3", "Pendin/g").
+        let broken = b
+            .execute(
+                "return Array.from(document.querySelectorAll(\"table[aria-label='Job executions'] tbody :is(td:first-child a, .badge, time)\"))
+                   .filter(e => e.getClientRects().length !== 1 || e.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(e).fontSize))
+                   .map(e => e.textContent.trim());",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            broken.as_array().is_some_and(Vec::is_empty),
+            "wrapped onto several lines: {broken}"
+        );
         b.assert_accessible().await
     });
 }
