@@ -51,11 +51,18 @@ pub struct AppState {
 pub const MAX_BODY: usize = 64 * 1024;
 
 fn too_large() -> Response {
-    api::ApiError::new(
+    let mut r = api::ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "Request body too large (the limit is 64 KiB).",
     )
-    .into_response()
+    .into_response();
+    // The rest of the body is never read, so this connection cannot carry
+    // another request. Saying so keeps a client that pools connections from
+    // sending its next request into a socket the server is closing (the
+    // body-limit test saw exactly that: "IncompleteMessage").
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
 }
 
 /// Every request goes through here: API, config, static files. The answer

@@ -569,6 +569,8 @@ fn request_bodies_are_limited() {
         Some(big.clone()),
     );
     assert_eq!(r.status, 413);
+    // The unread body makes the connection unusable: the answer says so.
+    assert_eq!(r.header("connection").as_deref(), Some("close"));
     let v: Value = serde_json::from_slice(&r.body).unwrap();
     assert!(v["detail"].as_str().unwrap().contains("64 KiB"), "{v}");
     assert_eq!(get(&url).json(), before);
