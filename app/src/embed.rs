@@ -18,6 +18,7 @@ use crate::logic::links::safe_href;
 use crate::logic::listing::ListKind;
 use crate::logic::pagination::{group_thousands, page_count};
 use crate::logic::sort::{aria_sort, toggle_sort};
+use crate::request::{every_second, RequestSlot};
 use leptos::prelude::*;
 use scale_jobs_shared::{
     job_url, jobs_url, sort_fields as sf, with_query, Job, JobDetails, JobStatus, JobsQuery, Page,
@@ -198,27 +199,15 @@ where
 {
     let data: RwSignal<Option<T>> = RwSignal::new(None);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
-    let loading = RwSignal::new(false);
+    let slot = RequestSlot::new();
     let loaded_at: RwSignal<Option<f64>> = RwSignal::new(None);
-    let seq = StoredValue::new(0u64);
-    let in_flight: StoredValue<Option<web_sys::AbortController>, LocalStorage> =
-        StoredValue::new_local(None);
     let load = move |url: String| {
-        if let Some(c) = in_flight.try_update_value(Option::take).flatten() {
-            c.abort();
-        }
-        let controller = web_sys::AbortController::new().ok();
-        let signal = controller.as_ref().map(|c| c.signal());
-        in_flight.set_value(controller);
-        let my = seq.get_value() + 1;
-        seq.set_value(my);
-        loading.set(true);
+        let (ticket, signal) = slot.start();
         leptos::task::spawn_local(async move {
             let r = fetch(url, signal).await;
-            if seq.try_get_value() != Some(my) {
+            if !slot.finish(ticket) {
                 return;
             }
-            loading.set(false);
             loaded_at.set(Some(api::now_ms()));
             match r {
                 Ok(v) => {
@@ -235,35 +224,23 @@ where
             load(url);
         }
     });
-    let ticker = set_interval_with_handle(
-        move || {
-            let Some((url, every)) = key.get_untracked() else {
-                return;
-            };
-            if every == 0 || loading.get_untracked() {
-                return;
-            }
-            let hidden = api::tab_hidden();
-            let live = data.with_untracked(|d| d.as_ref().is_none_or(keep_polling));
-            if hidden || !live {
-                return;
-            }
-            if loaded_at
-                .get_untracked()
-                .is_some_and(|at| api::now_ms() - at >= f64::from(every) * 1000.0)
-            {
-                load(url);
-            }
-        },
-        std::time::Duration::from_secs(1),
-    )
-    .ok();
-    on_cleanup(move || {
-        if let Some(t) = ticker {
-            t.clear();
+    every_second(move || {
+        let Some((url, every)) = key.get_untracked() else {
+            return;
+        };
+        if every == 0 || slot.loading.get_untracked() {
+            return;
         }
-        if let Some(c) = in_flight.try_update_value(Option::take).flatten() {
-            c.abort();
+        let hidden = api::tab_hidden();
+        let live = data.with_untracked(|d| d.as_ref().is_none_or(keep_polling));
+        if hidden || !live {
+            return;
+        }
+        if loaded_at
+            .get_untracked()
+            .is_some_and(|at| api::now_ms() - at >= f64::from(every) * 1000.0)
+        {
+            load(url);
         }
     });
     (data, error)

@@ -11,6 +11,7 @@ pub mod context;
 pub mod embed;
 pub mod logic;
 pub mod pages;
+pub mod request;
 
 use crate::components::time::TimeZoneToggle;
 use crate::config::Config;

@@ -242,3 +242,40 @@ async fn relative_times_carry_the_exact_utc_time() {
         "a missing time shows a dash"
     );
 }
+
+/// The request discipline every loading view shares: a newer request aborts
+/// the one in flight and the older answer is dropped; the view's cleanup
+/// aborts what is left and drops its answer too.
+#[wasm_bindgen_test]
+fn a_newer_request_aborts_the_older_and_a_gone_view_drops_its_answer() {
+    use scale_jobs_app::request::RequestSlot;
+    let owner = Owner::new();
+    let (slot, t3, s3) = owner.with(|| {
+        let slot = RequestSlot::new();
+        let (t1, s1) = slot.start();
+        assert!(slot.loading.get_untracked());
+        let (t2, s2) = slot.start();
+        assert!(
+            s1.expect("first signal").aborted(),
+            "the older request is aborted"
+        );
+        let s2 = s2.expect("second signal");
+        assert!(!s2.aborted());
+        assert!(!slot.finish(t1), "the older answer is dropped");
+        assert!(
+            slot.loading.get_untracked(),
+            "the newer request is still loading"
+        );
+        assert!(slot.finish(t2));
+        assert!(!slot.loading.get_untracked());
+        assert!(
+            !s2.aborted(),
+            "a finished request is not aborted afterwards"
+        );
+        let (t3, s3) = slot.start();
+        (slot, t3, s3.expect("third signal"))
+    });
+    owner.cleanup();
+    assert!(s3.aborted(), "cleanup aborts the request in flight");
+    assert!(!slot.finish(t3), "an answer for a gone view is dropped");
+}

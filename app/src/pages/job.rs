@@ -15,6 +15,7 @@ use crate::logic::cancel::cancel_failure_message;
 use crate::logic::format::{exact_time, format_duration_secs, human_bytes, human_mib};
 use crate::logic::links::safe_href;
 use crate::logic::timeline::{self, Timeline};
+use crate::request::{every_second, RequestSlot};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use scale_jobs_shared::{IoValue, Job, JobDetails, JobExecution, JobIo, ScaleFile};
@@ -51,11 +52,9 @@ fn JobView(id: i64) -> impl IntoView {
     let app = use_app();
     let data: RwSignal<Option<JobDetails>> = RwSignal::new(None);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
-    let loading = RwSignal::new(false);
+    let slot = RequestSlot::new();
+    let loading = slot.loading;
     let loaded_at: RwSignal<Option<f64>> = RwSignal::new(None);
-    let seq = StoredValue::new(0u64);
-    let in_flight: StoredValue<Option<web_sys::AbortController>, LocalStorage> =
-        StoredValue::new_local(None);
     // Lives as long as the page, so a cancel's outcome survives re-reads.
     let cancel = CancelState {
         outcome: RwSignal::new(None),
@@ -65,23 +64,13 @@ fn JobView(id: i64) -> impl IntoView {
     provide_context(cancel);
 
     let load = move || {
-        if let Some(c) = in_flight.try_update_value(Option::take).flatten() {
-            c.abort();
-        }
-        let controller = web_sys::AbortController::new().ok();
-        let signal = controller.as_ref().map(|c| c.signal());
-        in_flight.set_value(controller);
-        let my = seq.get_value() + 1;
-        seq.set_value(my);
-        loading.set(true);
+        let (ticket, signal) = slot.start();
         let base = app.api_base();
         leptos::task::spawn_local(async move {
             let r = api::get_job(&base, id, signal.as_ref()).await;
-            if seq.try_get_value() != Some(my) {
+            if !slot.finish(ticket) {
                 return;
             }
-            loading.set(false);
-            in_flight.set_value(None);
             loaded_at.set(Some(now_ms()));
             match r {
                 Ok(d) => {
@@ -101,30 +90,18 @@ fn JobView(id: i64) -> impl IntoView {
                 .is_some_and(|d| d.job.status.as_ref().is_none_or(|s| !s.is_final()))
         })
     };
-    let ticker = set_interval_with_handle(
-        move || {
-            // No re-read while the operator decides or a cancel is in
-            // flight: its answer must not be overwritten by an older read.
-            let deciding = cancel.busy.get_untracked() || cancel.dialog_open.get_untracked();
-            if !is_live() || loading.get_untracked() || tab_hidden() || deciding {
-                return;
-            }
-            if loaded_at
-                .get_untracked()
-                .is_some_and(|at| now_ms() - at >= LIVE_REFRESH_MS)
-            {
-                load();
-            }
-        },
-        std::time::Duration::from_secs(1),
-    )
-    .ok();
-    on_cleanup(move || {
-        if let Some(t) = ticker {
-            t.clear();
+    every_second(move || {
+        // No re-read while the operator decides or a cancel is in flight:
+        // its answer must not be overwritten by an older read.
+        let deciding = cancel.busy.get_untracked() || cancel.dialog_open.get_untracked();
+        if !is_live() || loading.get_untracked() || tab_hidden() || deciding {
+            return;
         }
-        if let Some(c) = in_flight.try_update_value(Option::take).flatten() {
-            c.abort();
+        if loaded_at
+            .get_untracked()
+            .is_some_and(|at| now_ms() - at >= LIVE_REFRESH_MS)
+        {
+            load();
         }
     });
 

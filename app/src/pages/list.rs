@@ -17,6 +17,7 @@ use crate::logic::format::format_duration_secs;
 use crate::logic::listing::ListKind;
 use crate::logic::rows::{row_html, Col, RowCtx};
 use crate::logic::sort::{aria_sort, sort_state, toggle_sort};
+use crate::request::{every_second, RequestSlot};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
@@ -43,31 +44,21 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
     // The last page received, and the query it answers.
     let data: RwSignal<Option<(JobsQuery, Page<Job>)>> = RwSignal::new(None);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
-    let loading = RwSignal::new(false);
+    let slot = RequestSlot::new();
+    let loading = slot.loading;
     let slow = RwSignal::new(false);
     let loaded_at: RwSignal<Option<f64>> = RwSignal::new(None);
     let clock_ms = RwSignal::new(now_ms());
     let paused = RwSignal::new(false);
     // How many rows the server sent beyond the page size, if it did.
     let overflow: RwSignal<Option<usize>> = RwSignal::new(None);
-    let seq = StoredValue::new(0u64);
-    let in_flight: StoredValue<Option<web_sys::AbortController>, LocalStorage> =
-        StoredValue::new_local(None);
 
     let load = move |q: JobsQuery| {
-        if let Some(c) = in_flight.try_update_value(Option::take).flatten() {
-            c.abort();
-        }
-        let controller = web_sys::AbortController::new().ok();
-        let signal = controller.as_ref().map(|c| c.signal());
-        in_flight.set_value(controller);
-        let my = seq.get_value() + 1;
-        seq.set_value(my);
-        loading.set(true);
+        let (ticket, signal) = slot.start();
         let url = kind.api_url(&app.api_base(), &q);
         leptos::task::spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(SLOW_MS).await;
-            if seq.try_get_value() == Some(my) && loading.get_untracked() {
+            if slot.is_current(ticket) && loading.get_untracked() {
                 slow.set(true);
             }
         });
@@ -76,12 +67,10 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let result = request.await;
             // A newer request replaced this one (or the page is gone).
-            if seq.try_get_value() != Some(my) {
+            if !slot.finish(ticket) {
                 return;
             }
-            loading.set(false);
             slow.set(false);
-            in_flight.set_value(None);
             match result {
                 Ok(mut page) => {
                     // A server that sends more rows than a page holds would
@@ -142,32 +131,16 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
     // One ticker drives "updated N s ago" and auto-refresh: a refresh only
     // starts when none is running, the tab is visible and it is not paused.
     let refresh_ms = f64::from(app.refresh_seconds()) * 1000.0;
-    let ticker = set_interval_with_handle(
-        move || {
-            let now = now_ms();
-            clock_ms.set(now);
-            if refresh_ms <= 0.0
-                || paused.get_untracked()
-                || loading.get_untracked()
-                || tab_hidden()
-            {
-                return;
-            }
-            if let Some(at) = loaded_at.get_untracked() {
-                if now - at >= refresh_ms {
-                    load(query.get_untracked());
-                }
-            }
-        },
-        std::time::Duration::from_secs(1),
-    )
-    .ok();
-    on_cleanup(move || {
-        if let Some(t) = ticker {
-            t.clear();
+    every_second(move || {
+        let now = now_ms();
+        clock_ms.set(now);
+        if refresh_ms <= 0.0 || paused.get_untracked() || loading.get_untracked() || tab_hidden() {
+            return;
         }
-        if let Some(c) = in_flight.try_update_value(Option::take).flatten() {
-            c.abort();
+        if let Some(at) = loaded_at.get_untracked() {
+            if now - at >= refresh_ms {
+                load(query.get_untracked());
+            }
         }
     });
 
