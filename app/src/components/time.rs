@@ -72,50 +72,44 @@ pub fn refresh_times(root: &web_sys::Element, now: DateTime<Utc>, tz: TimeZoneCh
         s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
             .map(|d| d.with_timezone(&Utc))
     };
-    if let Ok(list) = root.query_selector_all("time[data-t]") {
-        for i in 0..list.length() {
-            let Some(el) = list
-                .item(i)
-                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
-            else {
-                continue;
-            };
-            let Some(t) = parse(el.get_attribute("datetime")) else {
-                continue;
-            };
-            let exact = exact_time(t, AppCtx::offset_for(tz, t));
-            let rel = relative_time(t, now);
-            let (text, title) = if el.get_attribute("data-t").as_deref() == Some("exact") {
-                (exact, rel)
-            } else {
-                (rel, exact)
-            };
-            if el.text_content().as_deref() != Some(text.as_str()) {
-                el.set_text_content(Some(&text));
-            }
-            let _ = el.set_attribute("title", &title);
-        }
-    }
-    if let Ok(list) = root.query_selector_all("[data-since]") {
-        for i in 0..list.length() {
-            let Some(el) = list
-                .item(i)
-                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
-            else {
-                continue;
-            };
-            let Some(t) = parse(el.get_attribute("data-since")) else {
-                continue;
-            };
-            let text = format!(
-                "{}{}{}",
-                el.get_attribute("data-prefix").unwrap_or_default(),
-                format_duration_secs((now - t).num_seconds()),
-                el.get_attribute("data-suffix").unwrap_or_default()
-            );
+    for el in elements(root, "time[data-t]") {
+        let Some(t) = parse(el.get_attribute("datetime")) else {
+            continue;
+        };
+        let exact = exact_time(t, AppCtx::offset_for(tz, t));
+        let rel = relative_time(t, now);
+        let (text, title) = if el.get_attribute("data-t").as_deref() == Some("exact") {
+            (exact, rel)
+        } else {
+            (rel, exact)
+        };
+        if el.text_content().as_deref() != Some(text.as_str()) {
             el.set_text_content(Some(&text));
         }
+        let _ = el.set_attribute("title", &title);
     }
+    for el in elements(root, "[data-since]") {
+        let Some(t) = parse(el.get_attribute("data-since")) else {
+            continue;
+        };
+        let text = format!(
+            "{}{}{}",
+            el.get_attribute("data-prefix").unwrap_or_default(),
+            format_duration_secs((now - t).num_seconds()),
+            el.get_attribute("data-suffix").unwrap_or_default()
+        );
+        el.set_text_content(Some(&text));
+    }
+}
+
+/// The elements under `root` that match `selector` (none if it is invalid).
+fn elements(root: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> {
+    let Ok(list) = root.query_selector_all(selector) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok())
+        .collect()
 }
 
 /// Keeps the times under `root` current: on each tick of the app's clock
