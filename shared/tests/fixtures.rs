@@ -94,6 +94,13 @@ fn every_real_scale_2xx_body_decodes_and_round_trips() {
                         assert!(job.input_files.is_some(), "{name}: input_files");
                     }
                 }
+                let brief: Page<JobRow> = serde_json::from_value(body.clone())
+                    .unwrap_or_else(|e| panic!("{name}: does not decode as rows: {e}"));
+                assert_eq!(brief.count, page.count, "{name}");
+                assert_eq!(brief.results.len(), page.results.len(), "{name}");
+                for (row, job) in brief.results.iter().zip(&page.results) {
+                    assert_row_agrees(&name, row, job);
+                }
                 rows += page.results.len();
                 lists += 1;
             }
@@ -124,6 +131,85 @@ fn every_real_scale_2xx_body_decodes_and_round_trips() {
     assert!(lists >= 75, "only {lists} list bodies found");
     assert!(details >= 70, "only {details} detail bodies found");
     assert!(rows > 1000, "only {rows} rows decoded");
+}
+
+/// A [`JobRow`] reads the same list as [`Job`] does, field for field.
+fn assert_row_agrees(name: &str, row: &JobRow, job: &Job) {
+    let JobRow {
+        id,
+        job_type,
+        status,
+        priority,
+        num_exes,
+        max_tries,
+        error,
+        created,
+        started,
+        ended,
+        last_status_change,
+        last_modified,
+        node,
+        latest_job_exe,
+        input_files,
+    } = row;
+    let t = job.job_type.as_ref();
+    assert_eq!(job_type.as_ref().map(|b| b.id), t.map(|t| t.id), "{name}");
+    for (b, t) in job_type.iter().zip(t) {
+        assert_eq!(
+            (&b.name, &b.version, &b.title, &b.category),
+            (&t.name, &t.version, &t.title, &t.category),
+            "{name}"
+        );
+        assert_eq!(b.display_name(), t.display_name(), "{name}");
+    }
+    assert_eq!(row.job_type_name(), job.job_type_name(), "{name}");
+    assert_eq!(
+        (*id, status, priority, num_exes, max_tries, error),
+        (
+            job.id,
+            &job.status,
+            &job.priority,
+            &job.num_exes,
+            &job.max_tries,
+            &job.error
+        ),
+        "{name}"
+    );
+    assert_eq!(
+        (created, started, ended, last_status_change, last_modified),
+        (
+            &job.created,
+            &job.started,
+            &job.ended,
+            &job.last_status_change,
+            &job.last_modified
+        ),
+        "{name}"
+    );
+    assert_eq!(
+        (node, latest_job_exe, input_files),
+        (&job.node, &job.latest_job_exe, &job.input_files),
+        "{name}"
+    );
+}
+
+#[test]
+fn list_rows_read_the_hand_made_edge_cases_as_jobs_do() {
+    let page = json!({"count": 3, "next": null, "previous": null, "results": [
+        {"id": 1},
+        {"id": 2, "job_type": null, "status": "SOMETHING_NEW", "error": null,
+         "started": "2026-11-29T06:53:57Z", "ended": null, "extra": {"a": [1, 2]}},
+        {"id": 3, "job_type": {"id": 9, "name": " ", "title": ""}, "status": "FAILED",
+         "error": {"id": 4, "category": "DATA", "title": "Bad input"},
+         "input_files": [], "latest_job_exe": {"id": 7, "status": "FAILED", "node": {"id": 2}}}
+    ]});
+    let jobs: Page<Job> = serde_json::from_value(page.clone()).unwrap();
+    let rows: Page<JobRow> = serde_json::from_value(page).unwrap();
+    for (row, job) in rows.results.iter().zip(&jobs.results) {
+        assert_row_agrees("edge cases", row, job);
+    }
+    assert_eq!(rows.results[2].job_type_name(), "Job type 9");
+    assert_eq!(rows.results[0].job_type_name(), "Unknown job type");
 }
 
 #[test]

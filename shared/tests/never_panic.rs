@@ -59,6 +59,7 @@ fn mutate(text: &str, edits: &[(usize, u8, u8)]) -> String {
 
 fn decode_all(s: &str) {
     let _ = serde_json::from_str::<Page<Job>>(s);
+    let _ = serde_json::from_str::<Page<JobRow>>(s);
     let _ = serde_json::from_str::<Page<JobExecution>>(s);
     let _ = serde_json::from_str::<JobDetails>(s);
     let _ = serde_json::from_str::<ErrorBody>(s);
