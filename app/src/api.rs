@@ -112,6 +112,19 @@ pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiE
     })
 }
 
+/// [`interpret`] for a body as it came off the wire. Reading it as text
+/// instead would turn a megabyte of JSON into a JS string only to copy it
+/// back into wasm memory.
+///
+/// Decoded as `&str` all the same: `serde_json::from_slice` would build a
+/// second copy of every model's decoder (about 100 KB of wasm).
+pub fn interpret_bytes<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> {
+    // `Response.text()` drops a byte-order mark, and reads bytes that are not
+    // UTF-8 as U+FFFD; so do we. Valid UTF-8 is borrowed, not copied.
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    interpret(status, &String::from_utf8_lossy(body))
+}
+
 /// What is wrong with a body, without quoting it: serde's own message
 /// repeats the offending value, which may be markup or megabytes.
 fn describe_json_error(e: &serde_json::Error) -> String {
@@ -329,7 +342,7 @@ mod net {
                 }
             };
             let status = resp.status();
-            let body = match resp.text().await {
+            let body = match resp.binary().await {
                 Ok(b) => b,
                 Err(e) => {
                     if aborted() {
@@ -343,7 +356,7 @@ mod net {
             };
             // Benchmarks separate network time from decoding and rendering.
             mark("scale:response");
-            let out = interpret(status, &body);
+            let out = interpret_bytes(status, &body);
             mark("scale:decoded");
             out
         }
@@ -383,10 +396,10 @@ mod net {
             .map_err(|e| ApiError::Network(network_message(&e)))?;
         let status = resp.status();
         let body = resp
-            .text()
+            .binary()
             .await
             .map_err(|e| ApiError::Network(network_message(&e)))?;
-        interpret(status, &body)
+        interpret_bytes(status, &body)
     }
 
     /// GET one job's details.
@@ -449,6 +462,36 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.results[0].id, 3);
+    }
+
+    #[test]
+    fn bytes_read_as_the_browser_reads_text() {
+        let page =
+            r#"{"count":1,"next":null,"previous":null,"results":[{"id":3,"status":"RUNNING"}]}"#;
+        let with_bom = [b"\xEF\xBB\xBF".as_slice(), page.as_bytes()].concat();
+        for body in [page.as_bytes(), &with_bom] {
+            let p: Page<Job> = interpret_bytes(200, body).unwrap();
+            assert_eq!(p, interpret::<Page<Job>>(200, page).unwrap());
+        }
+        // Not UTF-8 inside a string: the character is replaced, not fatal.
+        let latin1 = b"{\"count\":0,\"next\":null,\"previous\":\"caf\xE9\",\"results\":[]}";
+        let p: Page<Job> = interpret_bytes(200, latin1).unwrap();
+        assert_eq!(p.previous.as_deref(), Some("caf\u{FFFD}"));
+        // Failures explain themselves as from text.
+        for (status, body) in [
+            (200, "<html><body><h1>Login</h1></body></html>"),
+            (200, r#"{"count":"x","results":[]}"#),
+            (200, "{\"count\":1,"),
+            (200, "  "),
+            (500, "<h1>Server Error (500)</h1>"),
+            (404, r#"{"detail":"Invalid page."}"#),
+        ] {
+            assert_eq!(
+                interpret_bytes::<Page<Job>>(status, body.as_bytes()).unwrap_err(),
+                interpret::<Page<Job>>(status, body).unwrap_err(),
+                "{status} {body}"
+            );
+        }
     }
 
     #[test]
