@@ -21,7 +21,8 @@ use crate::logic::sort::{aria_sort, toggle_sort};
 use crate::request::{every_second, RequestSlot};
 use leptos::prelude::*;
 use scale_jobs_shared::{
-    job_url, jobs_url, sort_fields as sf, with_query, Job, JobDetails, JobStatus, JobsQuery, Page,
+    job_url, jobs_url, sort_fields as sf, with_query, JobDetails, JobRow, JobStatus, JobsQuery,
+    Page,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -287,7 +288,7 @@ fn JobsTableWidget(options: RwSignal<WidgetOptions>) -> impl IntoView {
     });
     let (data, error) = use_polled(
         key,
-        |url, signal| async move { api::get_json::<Page<Job>>(&url, signal.as_ref()).await },
+        |url, signal| async move { api::get_json::<Page<JobRow>>(&url, signal.as_ref()).await },
         |_| true,
     );
     let effective = Memo::new(move |_| query.with(|q| ListKind::Jobs.effective_order(q)));
@@ -346,8 +347,8 @@ fn JobsTableWidget(options: RwSignal<WidgetOptions>) -> impl IntoView {
                         let size = query.with(|q| q.page_size as usize);
                         data.with(|d| d.as_ref().map(|p| p.results.iter().take(size).cloned().collect::<Vec<_>>()).unwrap_or_default())
                     }
-                    key=|j: &Job| (j.id, j.last_modified)
-                    children=move |j: Job| {
+                    key=|j: &JobRow| (j.id, j.last_modified)
+                    children=move |j: JobRow| {
                         let link = options.with_untracked(|o| o.link(&j.id.to_string()).map(|l| (l, o.link_target.clone())));
                         let duration = match (j.started, j.ended) {
                             (Some(s), Some(e)) => format_duration_secs((e.0 - s.0).num_seconds()),
@@ -455,7 +456,7 @@ fn JobCountsWidget(options: RwSignal<WidgetOptions>) -> impl IntoView {
                 sq.page = 1;
                 sq.page_size = 1;
                 let url = with_query(jobs_url(base), &sq.to_query_string());
-                let page = api::get_json::<Page<Job>>(&url, signal.as_ref()).await?;
+                let page = api::get_json::<Page<JobRow>>(&url, signal.as_ref()).await?;
                 out.push((s, page.count));
             }
             Ok(out)

@@ -2,7 +2,9 @@
 //! local time as the user chose.
 
 use crate::context::{use_app, AppCtx};
-use crate::logic::format::{exact_time, format_duration_secs, relative_time, TimeZoneChoice};
+use crate::logic::format::{
+    exact_time, format_duration_secs, relative_time, rfc3339, TimeZoneChoice,
+};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use scale_jobs_shared::Timestamp;
@@ -24,8 +26,7 @@ pub fn RelTime(#[prop(into)] at: Option<Timestamp>) -> impl IntoView {
             let t = t.0;
             let title = exact_time(t, AppCtx::offset_for(app.tz.get_untracked(), t));
             let text = relative_time(t, Utc::now());
-            view! { <time datetime=t.to_rfc3339() data-t="rel" title=title>{text}</time> }
-                .into_any()
+            view! { <time datetime=rfc3339(t) data-t="rel" title=title>{text}</time> }.into_any()
         }
     }
 }
@@ -40,8 +41,7 @@ pub fn ExactTime(#[prop(into)] at: Option<Timestamp>) -> impl IntoView {
             let t = t.0;
             let text = exact_time(t, AppCtx::offset_for(app.tz.get_untracked(), t));
             let title = relative_time(t, Utc::now());
-            view! { <time datetime=t.to_rfc3339() data-t="exact" title=title>{text}</time> }
-                .into_any()
+            view! { <time datetime=rfc3339(t) data-t="exact" title=title>{text}</time> }.into_any()
         }
     }
 }
@@ -60,7 +60,7 @@ pub fn Since(
         format_duration_secs((Utc::now() - since).num_seconds())
     );
     view! {
-        <span data-since=since.to_rfc3339() data-prefix=prefix data-suffix=suffix>{text}</span>
+        <span data-since=rfc3339(since) data-prefix=prefix data-suffix=suffix>{text}</span>
     }
 }
 

@@ -2,32 +2,60 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Timelike, Utc};
 
+// The list pages format four times and a duration for each of up to 1000
+// rows at once, so each formatter appends to a caller's buffer with digits
+// written by hand: `format!` and chrono's writers cost an allocation and a
+// trip through `core::fmt` per value. The `String` forms wrap the appenders.
+
+/// Appends `n` in decimal, zero-padded to at least `width` digits.
+pub fn push_num(out: &mut String, n: i64, width: usize) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut v = n.unsigned_abs();
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    while v > 0 || len < width.max(1) {
+        digits[len] = b'0' + (v % 10) as u8;
+        v /= 10;
+        len += 1;
+        if len == digits.len() {
+            break;
+        }
+    }
+    for &d in digits[..len].iter().rev() {
+        out.push(char::from(d));
+    }
+}
+
 /// A length of time, two units at most: `45 s`, `3 min 20 s`, `2 h 5 min`,
 /// `3 d 4 h`. Negative lengths (clock skew between server and browser) are
 /// shown as zero rather than as nonsense.
 pub fn format_duration_secs(secs: i64) -> String {
+    let mut out = String::new();
+    push_duration_secs(&mut out, secs);
+    out
+}
+
+/// [`format_duration_secs`], appended to `out`.
+pub fn push_duration_secs(out: &mut String, secs: i64) {
     let s = secs.max(0);
     let (d, h, m, sec) = (s / 86_400, (s % 86_400) / 3_600, (s % 3_600) / 60, s % 60);
-    if d > 0 {
-        if h > 0 {
-            format!("{d} d {h} h")
-        } else {
-            format!("{d} d")
-        }
+    let (big, big_unit, small, small_unit) = if d > 0 {
+        (d, " d", h, " h")
     } else if h > 0 {
-        if m > 0 {
-            format!("{h} h {m} min")
-        } else {
-            format!("{h} h")
-        }
+        (h, " h", m, " min")
     } else if m > 0 {
-        if sec > 0 {
-            format!("{m} min {sec} s")
-        } else {
-            format!("{m} min")
-        }
+        (m, " min", sec, " s")
     } else {
-        format!("{sec} s")
+        (sec, " s", 0, "")
+    };
+    push_num(out, big, 1);
+    out.push_str(big_unit);
+    if small > 0 {
+        out.push(' ');
+        push_num(out, small, 1);
+        out.push_str(small_unit);
     }
 }
 
@@ -41,30 +69,39 @@ pub fn duration_between(
 
 /// `3 min ago`, `in 2 h` (a server clock ahead of ours), `just now`.
 pub fn relative_time(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    push_relative_time(&mut out, t, now);
+    out
+}
+
+/// [`relative_time`], appended to `out`.
+pub fn push_relative_time(out: &mut String, t: DateTime<Utc>, now: DateTime<Utc>) {
     let secs = (now - t).num_seconds();
     if secs.abs() < 10 {
-        return "just now".to_string();
+        out.push_str("just now");
+        return;
     }
-    let unit = |n: i64| -> String {
-        let n = n.abs();
-        if n < 60 {
-            format!("{n} s")
-        } else if n < 3_600 {
-            format!("{} min", n / 60)
-        } else if n < 86_400 {
-            format!("{} h", n / 3_600)
-        } else if n < 86_400 * 60 {
-            format!("{} d", n / 86_400)
-        } else if n < 86_400 * 730 {
-            format!("{} mo", n / (86_400 * 30))
-        } else {
-            format!("{} y", n / (86_400 * 365))
-        }
-    };
-    if secs > 0 {
-        format!("{} ago", unit(secs))
+    if secs < 0 {
+        out.push_str("in ");
+    }
+    let n = secs.abs();
+    let (count, unit) = if n < 60 {
+        (n, " s")
+    } else if n < 3_600 {
+        (n / 60, " min")
+    } else if n < 86_400 {
+        (n / 3_600, " h")
+    } else if n < 86_400 * 60 {
+        (n / 86_400, " d")
+    } else if n < 86_400 * 730 {
+        (n / (86_400 * 30), " mo")
     } else {
-        format!("in {}", unit(secs))
+        (n / (86_400 * 365), " y")
+    };
+    push_num(out, count, 1);
+    out.push_str(unit);
+    if secs > 0 {
+        out.push_str(" ago");
     }
 }
 
@@ -82,32 +119,64 @@ pub enum TimeZoneChoice {
 /// Formatted by hand: chrono's `format()` brings a strftime interpreter
 /// into the WebAssembly bundle for three fixed patterns.
 pub fn exact_time(t: DateTime<Utc>, offset: Option<FixedOffset>) -> String {
+    let mut out = String::new();
+    push_exact_time(&mut out, t, offset);
+    out
+}
+
+/// [`exact_time`], appended to `out`.
+pub fn push_exact_time(out: &mut String, t: DateTime<Utc>, offset: Option<FixedOffset>) {
     match offset {
-        None => format!("{} UTC", ymd_hms(&t.naive_utc())),
+        None => {
+            push_ymd_hms(out, &t.naive_utc(), ' ');
+            out.push_str(" UTC");
+        }
         Some(o) => {
+            push_ymd_hms(out, &t.with_timezone(&o).naive_local(), ' ');
             let secs = o.local_minus_utc();
-            let sign = if secs < 0 { '-' } else { '+' };
-            let a = secs.unsigned_abs();
-            format!(
-                "{} {sign}{:02}:{:02}",
-                ymd_hms(&t.with_timezone(&o).naive_local()),
-                a / 3600,
-                (a % 3600) / 60
-            )
+            out.push_str(if secs < 0 { " -" } else { " +" });
+            let a = i64::from(secs.unsigned_abs());
+            push_num(out, a / 3600, 2);
+            out.push(':');
+            push_num(out, (a % 3600) / 60, 2);
         }
     }
 }
 
-fn ymd_hms(t: &NaiveDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+/// An instant for a `datetime` attribute, in Scale's own form:
+/// `2026-11-29T06:53:57.595974Z`, or `2026-11-29T06:53:57Z` on the second.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    push_rfc3339(&mut out, t);
+    out
+}
+
+/// [`rfc3339`], appended to `out`.
+pub fn push_rfc3339(out: &mut String, t: DateTime<Utc>) {
+    push_ymd_hms(out, &t.naive_utc(), 'T');
+    // chrono keeps a leap second as a nanosecond count past 999_999_999.
+    let micros = (t.nanosecond() % 1_000_000_000) / 1_000;
+    if micros > 0 {
+        out.push('.');
+        push_num(out, i64::from(micros), 6);
+    }
+    out.push('Z');
+}
+
+fn push_ymd_hms(out: &mut String, t: &NaiveDateTime, between: char) {
+    push_num(out, i64::from(t.year()), 4);
+    out.push('-');
+    push_num(out, i64::from(t.month()), 2);
+    out.push('-');
+    push_num(out, i64::from(t.day()), 2);
+    out.push(between);
+    push_num(out, i64::from(t.hour()), 2);
+    out.push(':');
+    push_num(out, i64::from(t.minute()), 2);
+    out.push(':');
+    // A leap second reads :60, as RFC 3339 writes it.
+    let leap = u32::from(t.nanosecond() >= 1_000_000_000);
+    push_num(out, i64::from(t.second() + leap), 2);
 }
 
 /// A byte count in binary units: `8.5 KiB`, `176 MiB`, `1.2 GiB`.
@@ -242,6 +311,50 @@ mod tests {
         assert_eq!(exact_time(x, None), "2026-11-29 06:53:57 UTC");
         let cet = FixedOffset::east_opt(3600).unwrap();
         assert_eq!(exact_time(x, Some(cet)), "2026-11-29 07:53:57 +01:00");
+    }
+
+    #[test]
+    fn numbers_and_instants_written_by_hand() {
+        let mut s = String::new();
+        for (n, w) in [
+            (0, 1),
+            (7, 2),
+            (42, 4),
+            (-5, 2),
+            (i64::MIN, 1),
+            (i64::MAX, 1),
+        ] {
+            s.clear();
+            push_num(&mut s, n, w);
+            let want = if n < 0 {
+                format!("-{:0w$}", n.unsigned_abs())
+            } else {
+                format!("{n:0w$}")
+            };
+            assert_eq!(s, want, "{n} to {w} digits");
+        }
+        let x = t("2026-11-29T06:53:57.595974Z");
+        assert_eq!(rfc3339(x), "2026-11-29T06:53:57.595974Z");
+        assert_eq!(rfc3339(t("2026-01-02T03:04:05Z")), "2026-01-02T03:04:05Z");
+        // Below a microsecond there is nothing to show (Scale has none).
+        assert_eq!(
+            rfc3339(t("2026-01-02T03:04:05.0000009Z")),
+            "2026-01-02T03:04:05Z"
+        );
+        assert_eq!(
+            rfc3339(t("0033-01-02T03:04:05.000100Z")),
+            "0033-01-02T03:04:05.000100Z"
+        );
+        // What the page writes, the time walker and the browser read back.
+        for s in ["2026-11-29T06:53:57.595974Z", "1999-12-31T23:59:59Z"] {
+            assert_eq!(rfc3339(t(s)), s);
+            assert_eq!(t(&rfc3339(t(s))), t(s));
+        }
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|d| d.and_hms_micro_opt(23, 59, 59, 1_500_000))
+            .unwrap()
+            .and_utc();
+        assert_eq!(rfc3339(leap), "2016-12-31T23:59:60.500000Z");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::request::{every_second, RequestSlot};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
-use scale_jobs_shared::{Job, JobsQuery, Page, Timestamp};
+use scale_jobs_shared::{JobRow, JobsQuery, Page, Timestamp};
 use std::collections::HashMap;
 use wasm_bindgen::JsCast;
 
@@ -42,7 +42,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
     });
 
     // The last page received, and the query it answers.
-    let data: RwSignal<Option<(JobsQuery, Page<Job>)>> = RwSignal::new(None);
+    let data: RwSignal<Option<(JobsQuery, Page<JobRow>)>> = RwSignal::new(None);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
     let slot = RequestSlot::new();
     let loading = slot.loading;
@@ -63,7 +63,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
             }
         });
         api::mark("scale:request");
-        let request = api::get_json::<Page<Job>>(&url, signal.as_ref());
+        let request = api::get_json::<Page<JobRow>>(&url, signal.as_ref());
         leptos::task::spawn_local(async move {
             let result = request.await;
             // A newer request replaced this one (or the page is gone).
@@ -157,8 +157,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
     // The rows: built as HTML text and keyed by (id, last_modified), like a
     // keyed `<For>`, but without a reactive owner per row (see logic::rows).
     let tbody: NodeRef<leptos::html::Tbody> = NodeRef::new();
-    let shown: StoredValue<Vec<(RowKey, web_sys::Element)>, LocalStorage> =
-        StoredValue::new_local(Vec::new());
+    let shown: StoredValue<Vec<RowKey>, LocalStorage> = StoredValue::new_local(Vec::new());
     Effect::new(move |_| {
         let Some(tbody) = tbody.get() else {
             return;
@@ -311,7 +310,7 @@ fn request_animation_frame(f: impl FnOnce() + 'static) {
 
 /// Adds the job type names and categories of a page to the filter
 /// suggestions: choices come from the data, not from a list we invent.
-fn remember_choices(app: &AppCtx, page: &Page<Job>) {
+fn remember_choices(app: &AppCtx, page: &Page<JobRow>) {
     let mut names = Vec::new();
     let mut cats = Vec::new();
     for j in &page.results {
@@ -347,56 +346,74 @@ type RowKey = (i64, Option<Timestamp>);
 /// focus through an auto-refresh).
 fn patch_rows(
     tbody: &web_sys::HtmlTableSectionElement,
-    shown: &mut Vec<(RowKey, web_sys::Element)>,
-    jobs: &[Job],
+    shown: &mut Vec<RowKey>,
+    jobs: &[JobRow],
     kind: ListKind,
     tz: crate::logic::format::TimeZoneChoice,
 ) {
     let keys: Vec<RowKey> = jobs.iter().map(|j| (j.id, j.last_modified)).collect();
-    if shown.len() == keys.len() && shown.iter().zip(&keys).all(|((k, _), n)| k == n) {
+    if *shown == keys {
         return;
     }
-    let mut old: HashMap<RowKey, web_sys::Element> = std::mem::take(shown).into_iter().collect();
+    // The shown rows by key, as positions among tbody's children (which are
+    // exactly those rows, in order). Positions rather than elements: a new
+    // page then costs no call per row to fetch its `<tr>` from the DOM.
+    let mut old: HashMap<RowKey, u32> = shown.iter().zip(0..).map(|(k, i)| (*k, i)).collect();
     let offset = |t| AppCtx::offset_for(tz, t);
     let cx = RowCtx {
         now: chrono::Utc::now(),
         offset: &offset,
     };
     let cols = Col::for_kind(kind);
-    let mut html = String::new();
-    let mut reused: Vec<Option<web_sys::Element>> = Vec::with_capacity(jobs.len());
+    // About 700 bytes a row: one allocation instead of a dozen regrowths.
+    let mut html = String::with_capacity(jobs.len() * 768);
+    let mut reused: Vec<Option<u32>> = Vec::with_capacity(jobs.len());
     for (job, key) in jobs.iter().zip(&keys) {
         // A key twice on one page (a server bug) gets a second row.
         match old.remove(key) {
-            Some(el) => reused.push(Some(el)),
+            Some(at) => reused.push(Some(at)),
             None => {
                 row_html(&mut html, job, cols, &cx);
                 reused.push(None);
             }
         }
     }
+    // Benchmarks tell the wasm's share of the build from the browser's.
+    api::mark("scale:html");
     // Parsed apart from the page, then moved in: an `innerHTML` over a live
     // table of 1000 rows took twice as long (47 ms against 23 + 4).
     let Some(fresh) = parse_rows(tbody, &html) else {
         return;
     };
+    if reused.iter().all(Option::is_none) {
+        // A new page: nothing to keep, one move.
+        let built = fresh.child_element_count() as usize;
+        tbody.replace_children_with_node_1(&fresh);
+        *shown = keys;
+        shown.truncate(built);
+        return;
+    }
+    // Every element needed, fetched before anything moves: `children` is
+    // live, and its positions shift with the first removal.
+    let children = tbody.children();
+    let kept: Vec<Option<web_sys::Element>> = reused
+        .iter()
+        .map(|at| at.and_then(|at| children.item(at)))
+        .collect();
+    let stale: Vec<web_sys::Element> = old.values().filter_map(|&at| children.item(at)).collect();
+    for el in stale {
+        el.remove();
+    }
+    // Also live: each row leaves the fragment as it goes in.
     let new_rows = fresh.children();
     let new_rows: Vec<web_sys::Element> = (0..new_rows.length())
         .filter_map(|i| new_rows.item(i))
         .collect();
-    if reused.iter().all(Option::is_none) {
-        // A new page: nothing to keep, one move.
-        tbody.replace_children_with_node_1(&fresh);
-        shown.extend(keys.into_iter().zip(new_rows));
-        return;
-    }
-    for el in old.values() {
-        el.remove();
-    }
     let mut fresh = new_rows.into_iter();
+    shown.clear();
     let mut cursor = tbody.first_element_child();
-    for (key, slot) in keys.into_iter().zip(reused) {
-        let Some(el) = slot.or_else(|| fresh.next()) else {
+    for ((key, at), el) in keys.into_iter().zip(reused).zip(kept) {
+        let Some(el) = (if at.is_some() { el } else { fresh.next() }) else {
             continue;
         };
         if cursor.as_ref() == Some(&el) {
@@ -404,7 +421,7 @@ fn patch_rows(
         } else {
             let _ = tbody.insert_before(&el, cursor.as_ref().map(|c| c.as_ref()));
         }
-        shown.push((key, el));
+        shown.push(key);
     }
     // Anything after the last row placed is not ours any more.
     while let Some(c) = cursor {
