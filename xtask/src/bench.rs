@@ -915,6 +915,7 @@ fn render_1000(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
             let app_decode = browser::median_of(&runs.app, |r| r.decode).unwrap_or(0.0);
             let vanilla_decode = browser::median_of(&runs.vanilla, |r| r.decode).unwrap_or(0.0);
             let app_build = browser::median_of(&runs.app, |r| r.build).unwrap_or(0.0);
+            let app_parse = browser::median_of(&runs.app, |r| r.parse).unwrap_or(0.0);
             let vanilla_build = browser::median_of(&runs.vanilla, |r| r.build).unwrap_or(0.0);
             report.push(line(
                 "render_1000_app_ms",
@@ -925,7 +926,8 @@ fn render_1000(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
                 format!(
                     "`scale:rows − scale:response` of /jobs?page_size=1000, {RENDER_RUNS} page loads; samples {}; \
                      medians of the parts: JSON decoding (serde, `scale:decoded − scale:response`) {app_decode:.1} ms, \
-                     building the rows (`scale:dom − scale:decoded`) {app_build:.1} ms",
+                     building the rows (`scale:dom − scale:decoded`) {app_build:.1} ms, of which the browser's \
+                     parsing of their HTML and their insertion (`scale:dom − scale:html`) {app_parse:.1} ms",
                     list(&app)
                 ),
             ));

@@ -3,9 +3,10 @@
 //! memory over many navigations, and request discipline.
 //!
 //! Times come from the app's own `performance.mark()`s (`scale:request`,
-//! `scale:response`, `scale:decoded`, `scale:rows`, `scale:click`), read
-//! back with `performance.getEntriesByName`; `startTime` is relative to the
-//! page's navigation start.
+//! `scale:response`, `scale:decoded`, `scale:html`, `scale:dom`,
+//! `scale:rows`, `scale:click`), read back with
+//! `performance.getEntriesByName`; `startTime` is relative to the page's
+//! navigation start.
 
 use super::cdp::{Cdp, Page};
 use super::report::median;
@@ -25,7 +26,7 @@ const MARKS_JS: &str = r#"(() => {
   const first = n => { const a = all(n); return a.length ? a[0] : -1; };
   return {
     request: last("scale:request"), response: last("scale:response"),
-    decoded: last("scale:decoded"), dom: last("scale:dom"), rows: last("scale:rows"), click: last("scale:click"),
+    decoded: last("scale:decoded"), html: last("scale:html"), dom: last("scale:dom"), rows: last("scale:rows"), click: last("scale:click"),
     first_request: first("scale:request"), first_response: first("scale:response"),
     first_decoded: first("scale:decoded"), first_rows: first("scale:rows"),
   };
@@ -36,6 +37,8 @@ pub struct Marks {
     pub request: f64,
     pub response: f64,
     pub decoded: f64,
+    /// The rows' HTML text built, before the browser parses it (app only).
+    pub html: f64,
     /// Rows in the DOM (before the frame that paints them).
     pub dom: f64,
     pub rows: f64,
@@ -53,6 +56,7 @@ fn marks(cdp: &mut Cdp, page: &Page) -> Result<Marks> {
         request: f("request"),
         response: f("response"),
         decoded: f("decoded"),
+        html: f("html"),
         dom: f("dom"),
         rows: f("rows"),
         click: f("click"),
@@ -146,6 +150,10 @@ pub struct Render {
     pub decode: f64,
     /// Decoded to rows in the DOM (`scale:dom`).
     pub build: f64,
+    /// The part of `build` after the HTML text was ready (`scale:html`):
+    /// the browser parsing it and the rows going in. Negative when the page
+    /// has no such mark (the vanilla page builds nodes, not text).
+    pub parse: f64,
 }
 
 pub struct RenderRuns {
@@ -171,6 +179,7 @@ pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns>
             render: m.rows - m.response,
             decode: m.decoded - m.response,
             build: m.dom - m.decoded,
+            parse: if m.html >= 0.0 { m.dom - m.html } else { -1.0 },
         });
         if api_url.is_empty() {
             let found = cdp.eval(
@@ -197,6 +206,7 @@ pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns>
             render: m.rows - m.response,
             decode: m.decoded - m.response,
             build: m.dom - m.decoded,
+            parse: -1.0,
         });
         cdp.close_page(page)?;
     }
