@@ -210,6 +210,18 @@ fn list_rows_read_the_hand_made_edge_cases_as_jobs_do() {
     }
     assert_eq!(rows.results[2].job_type_name(), "Job type 9");
     assert_eq!(rows.results[0].job_type_name(), "Unknown job type");
+
+    // A bad value in a field no row shows fails the full model's page, but
+    // not the rows'.
+    let odd = json!({"count": 1, "next": null, "previous": null, "results": [
+        {"id": 5, "status": "RUNNING", "cpus_required": "four",
+         "job_type": {"id": 1, "name": "a", "is_active": "yes"}, "event": 12}
+    ]});
+    assert!(serde_json::from_value::<Page<Job>>(odd.clone()).is_err());
+    let rows: Page<JobRow> = serde_json::from_value(odd).unwrap();
+    assert_eq!(rows.results[0].id, 5);
+    assert_eq!(rows.results[0].status, Some(JobStatus::Running));
+    assert_eq!(rows.results[0].job_type_name(), "a");
 }
 
 #[test]

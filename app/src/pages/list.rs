@@ -357,7 +357,8 @@ fn patch_rows(
     }
     // The shown rows by key, as positions among tbody's children (which are
     // exactly those rows, in order). Positions rather than elements: a new
-    // page then costs no call per row to fetch its `<tr>` from the DOM.
+    // page then costs no call per row to fetch its `<tr>` from the DOM; a
+    // refresh that keeps rows pays that call once per kept or dropped row.
     let mut old: HashMap<RowKey, u32> = shown.iter().zip(0..).map(|(k, i)| (*k, i)).collect();
     let offset = |t| AppCtx::offset_for(tz, t);
     let cx = RowCtx {
