@@ -8,9 +8,10 @@ use scale_jobs_app::components::alert::ErrorAlert;
 use scale_jobs_app::components::filters::FilterBar;
 use scale_jobs_app::components::pager::Pager;
 use scale_jobs_app::components::status::StatusBadge;
-use scale_jobs_app::components::time::RelTime;
+use scale_jobs_app::components::time::{refresh_times, RelTime};
 use scale_jobs_app::config::Config;
 use scale_jobs_app::context::AppCtx;
+use scale_jobs_app::logic::format::{exact_time, TimeZoneChoice};
 use scale_jobs_app::logic::listing::ListKind;
 use scale_jobs_shared::{JobStatus, JobsQuery, Timestamp};
 use std::sync::{Arc, Mutex};
@@ -278,4 +279,48 @@ fn a_newer_request_aborts_the_older_and_a_gone_view_drops_its_answer() {
     owner.cleanup();
     assert!(s3.aborted(), "cleanup aborts the request in flight");
     assert!(!slot.finish(t3), "an answer for a gone view is dropped");
+}
+
+#[wasm_bindgen_test]
+fn the_time_walker_rewrites_exact_times_only_when_the_zone_changes() {
+    let root = container();
+    root.set_inner_html(concat!(
+        r#"<time datetime="2026-11-29T06:53:57Z" data-t="rel" title="x">x</time>"#,
+        r#"<time datetime="2026-11-29T06:53:57Z" data-t="exact" title="x">x</time>"#,
+        r#"<span data-since="2026-11-29T06:00:00Z" data-prefix="" data-suffix=" …">x</span>"#,
+    ));
+    let find = |s: &str| root.query_selector(s).unwrap().unwrap();
+    let (rel, exact, since) = (
+        find("[data-t='rel']"),
+        find("[data-t='exact']"),
+        find("[data-since]"),
+    );
+    let read = |el: &web_sys::Element| (el.text_content().unwrap(), el.get_attribute("title"));
+    let t: chrono::DateTime<chrono::Utc> = "2026-11-29T06:53:57Z".parse().unwrap();
+    let utc = "2026-11-29 06:53:57 UTC".to_string();
+
+    refresh_times(
+        &root,
+        t + chrono::Duration::hours(1),
+        TimeZoneChoice::Utc,
+        true,
+    );
+    assert_eq!(read(&rel), ("1 h ago".into(), Some(utc.clone())));
+    assert_eq!(read(&exact), (utc.clone(), Some("1 h ago".into())));
+    assert_eq!(since.text_content().unwrap(), "1 h 53 min …");
+
+    // A tick: what is relative follows the clock; the exact parts stay.
+    let later = t + chrono::Duration::hours(3);
+    refresh_times(&root, later, TimeZoneChoice::Local, false);
+    assert_eq!(read(&rel), ("3 h ago".into(), Some(utc.clone())));
+    assert_eq!(read(&exact), (utc.clone(), Some("3 h ago".into())));
+    assert_eq!(since.text_content().unwrap(), "3 h 53 min …");
+
+    // A new zone: the exact parts follow it.
+    refresh_times(&root, later, TimeZoneChoice::Local, true);
+    let local = exact_time(t, AppCtx::offset_for(TimeZoneChoice::Local, t));
+    assert_ne!(local, utc);
+    assert_eq!(read(&rel), ("3 h ago".into(), Some(local.clone())));
+    assert_eq!(read(&exact), (local, Some("3 h ago".into())));
+    root.remove();
 }

@@ -67,26 +67,50 @@ pub fn Since(
 /// Brings every time under `root` up to date with `now` and the chosen
 /// zone: relative texts, exact texts and hover titles, and running
 /// durations.
-pub fn refresh_times(root: &web_sys::Element, now: DateTime<Utc>, tz: TimeZoneChoice) {
+///
+/// `zone_changed` says whether the zone changed since the last call (or
+/// there was none). If not, exact times and the titles that show them are
+/// still right, as every time is rendered in the zone of its day: only the
+/// relative texts and titles are rewritten. On a 1000-row list that is
+/// 2000 fewer attribute writes each tick.
+pub fn refresh_times(
+    root: &web_sys::Element,
+    now: DateTime<Utc>,
+    tz: TimeZoneChoice,
+    zone_changed: bool,
+) {
     let parse = |s: Option<String>| {
         s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
             .map(|d| d.with_timezone(&Utc))
     };
-    for el in elements(root, "time[data-t]") {
-        let Some(t) = parse(el.get_attribute("datetime")) else {
-            continue;
-        };
-        let exact = exact_time(t, AppCtx::offset_for(tz, t));
-        let rel = relative_time(t, now);
-        let (text, title) = if el.get_attribute("data-t").as_deref() == Some("exact") {
-            (exact, rel)
-        } else {
-            (rel, exact)
-        };
-        if el.text_content().as_deref() != Some(text.as_str()) {
-            el.set_text_content(Some(&text));
+    let set_text = |el: &web_sys::Element, text: &str| {
+        if el.text_content().as_deref() != Some(text) {
+            el.set_text_content(Some(text));
         }
-        let _ = el.set_attribute("title", &title);
+    };
+    for (selector, exact_shown) in [
+        ("time[data-t='rel']", false),
+        ("time[data-t='exact']", true),
+    ] {
+        for el in elements(root, selector) {
+            let Some(t) = parse(el.get_attribute("datetime")) else {
+                continue;
+            };
+            let rel = relative_time(t, now);
+            if exact_shown {
+                let _ = el.set_attribute("title", &rel);
+            } else {
+                set_text(&el, &rel);
+            }
+            if zone_changed {
+                let exact = exact_time(t, AppCtx::offset_for(tz, t));
+                if exact_shown {
+                    set_text(&el, &exact);
+                } else {
+                    let _ = el.set_attribute("title", &exact);
+                }
+            }
+        }
     }
     for el in elements(root, "[data-since]") {
         let Some(t) = parse(el.get_attribute("data-since")) else {
@@ -98,7 +122,7 @@ pub fn refresh_times(root: &web_sys::Element, now: DateTime<Utc>, tz: TimeZoneCh
             format_duration_secs((now - t).num_seconds()),
             el.get_attribute("data-suffix").unwrap_or_default()
         );
-        el.set_text_content(Some(&text));
+        set_text(&el, &text);
     }
 }
 
@@ -116,11 +140,12 @@ fn elements(root: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> {
 /// and on each change of the time zone. One effect for a whole page.
 pub fn keep_times_current(root: impl Fn() -> Option<web_sys::Element> + 'static) {
     let app = use_app();
-    Effect::new(move |_| {
+    Effect::new(move |last: Option<TimeZoneChoice>| {
         let (now, tz) = (app.now.get(), app.tz.get());
         if let Some(r) = root() {
-            refresh_times(&r, now, tz);
+            refresh_times(&r, now, tz, last != Some(tz));
         }
+        tz
     });
 }
 
