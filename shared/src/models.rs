@@ -522,11 +522,13 @@ pub type JobWithExecution = Job;
 
 impl Job {
     pub fn job_type_name(&self) -> String {
-        self.job_type
-            .as_ref()
-            .map(JobType::display_name)
-            .unwrap_or_else(|| "Unknown job type".to_string())
+        or_unknown_type(self.job_type.as_ref().map(JobType::display_name))
     }
+}
+
+/// What a job without a job type is called.
+fn or_unknown_type(name: Option<String>) -> String {
+    name.unwrap_or_else(|| "Unknown job type".to_string())
 }
 
 /// A job of a list as a table row or a widget shows it: the fields of
@@ -580,10 +582,7 @@ impl JobTypeBrief {
 impl JobRow {
     /// As [`Job::job_type_name`].
     pub fn job_type_name(&self) -> String {
-        self.job_type
-            .as_ref()
-            .map(JobTypeBrief::display_name)
-            .unwrap_or_else(|| "Unknown job type".to_string())
+        or_unknown_type(self.job_type.as_ref().map(JobTypeBrief::display_name))
     }
 }
 
