@@ -333,12 +333,11 @@ mod net {
                     if aborted() {
                         return Err(ApiError::Aborted);
                     }
-                    // Browsers say little on purpose ("Failed to fetch").
                     let why = e
                         .dyn_ref::<js_sys::Error>()
                         .map(|e| String::from(e.message()))
                         .unwrap_or_else(|| "no reason given".into());
-                    return Err(ApiError::Network(format!("The request failed: {why}")));
+                    return Err(ApiError::Network(request_failed(why)));
                 }
             };
             let status = resp.status();
@@ -364,12 +363,15 @@ mod net {
 
     fn network_message(e: &gloo_net::Error) -> String {
         match e {
-            gloo_net::Error::JsError(j) => {
-                // Browsers say little on purpose ("Failed to fetch").
-                format!("The request failed: {}", j.message)
-            }
-            other => format!("The request failed: {other}"),
+            gloo_net::Error::JsError(j) => request_failed(&j.message),
+            other => request_failed(other),
         }
+    }
+
+    /// Browsers say little on purpose ("Failed to fetch"): what they say
+    /// is all there is to show.
+    fn request_failed(why: impl std::fmt::Display) -> String {
+        format!("The request failed: {why}")
     }
 
     /// GET a JSON document. The request starts at once (see [`send`]).
