@@ -126,13 +126,10 @@ pub fn exact_time(t: DateTime<Utc>, offset: Option<FixedOffset>) -> String {
 
 /// [`exact_time`], appended to `out`.
 pub fn push_exact_time(out: &mut String, t: DateTime<Utc>, offset: Option<FixedOffset>) {
+    push_ymd_hms(out, &wall_clock(t, offset), ' ');
     match offset {
-        None => {
-            push_ymd_hms(out, &t.naive_utc(), ' ');
-            out.push_str(" UTC");
-        }
+        None => out.push_str(" UTC"),
         Some(o) => {
-            push_ymd_hms(out, &t.with_timezone(&o).naive_local(), ' ');
             let secs = o.local_minus_utc();
             out.push_str(if secs < 0 { " -" } else { " +" });
             let a = i64::from(secs.unsigned_abs());
@@ -161,6 +158,14 @@ pub fn push_rfc3339(out: &mut String, t: DateTime<Utc>) {
         push_num(out, i64::from(micros), 6);
     }
     out.push('Z');
+}
+
+/// The date and time `t` reads as at `offset` (`None`: UTC).
+fn wall_clock(t: DateTime<Utc>, offset: Option<FixedOffset>) -> NaiveDateTime {
+    match offset {
+        None => t.naive_utc(),
+        Some(o) => t.with_timezone(&o).naive_local(),
+    }
 }
 
 fn push_ymd_hms(out: &mut String, t: &NaiveDateTime, between: char) {
@@ -219,10 +224,7 @@ fn trim_number(v: f64) -> String {
 /// The local-time value for an `<input type="datetime-local">` (minutes
 /// precision) of an instant, in UTC or at a fixed offset.
 pub fn to_datetime_local(t: DateTime<Utc>, offset: Option<FixedOffset>) -> String {
-    let n = match offset {
-        None => t.naive_utc(),
-        Some(o) => t.with_timezone(&o).naive_local(),
-    };
+    let n = wall_clock(t, offset);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}",
         n.year(),
