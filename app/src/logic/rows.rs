@@ -176,9 +176,22 @@ fn time_cell(out: &mut String, at: Option<Timestamp>, cx: &RowCtx<'_>) {
     // The three formatters write digits, ASCII words and `-+:.TZ` only:
     // nothing there to escape.
     out.push_str("<td><time datetime=\"");
+    let at = out.len();
     push_rfc3339(out, t);
     out.push_str("\" data-t=\"rel\" title=\"");
-    push_exact_time(out, t, (cx.offset)(t));
+    let offset = (cx.offset)(t);
+    // In UTC the title's date and time are the attribute's, `T` made a
+    // space: copied rather than worked out from the instant again.
+    match out.as_bytes().get(at..at + 19) {
+        Some(same) if offset.is_none() && same[10] == b'T' => {
+            let mut b = [0u8; 19];
+            b.copy_from_slice(same);
+            b[10] = b' ';
+            out.push_str(std::str::from_utf8(&b).unwrap_or_default());
+            out.push_str(" UTC");
+        }
+        _ => push_exact_time(out, t, offset),
+    }
     out.push_str("\">");
     push_relative_time(out, t, cx.now);
     out.push_str("</time></td>");
@@ -378,6 +391,7 @@ fn cell(out: &mut String, j: &JobRow, col: Col, cx: &RowCtx<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logic::format::exact_time;
     use scale_jobs_shared::{ErrorCategory, JobError, JobExecution, JobTypeBrief, Node, ScaleFile};
 
     const EVIL: &str = "<img src=x onerror=alert(1)>\"'&amp;";
@@ -532,6 +546,27 @@ mod tests {
         assert!(html.contains("<td class=\"num\">1 / 3</td>"), "{html}");
         // No error on a running job, and no invented one.
         assert!(html.ends_with("<td></td></tr>"), "{html}");
+    }
+
+    #[test]
+    fn time_titles_are_the_exact_time_in_either_zone() {
+        let cet = |_| FixedOffset::east_opt(3600);
+        let utc = |_| None;
+        let zones: [&dyn Fn(DateTime<Utc>) -> Option<FixedOffset>; 2] = [&utc, &cet];
+        for at in [
+            "2024-01-01T00:00:00.5Z",
+            "2016-12-31T23:59:60Z",
+            "+12344-02-29T01:02:03Z",
+            "-0004-02-29T01:02:03Z",
+        ] {
+            let t: DateTime<Utc> = at.parse().unwrap();
+            for offset in zones {
+                let mut out = String::new();
+                time_cell(&mut out, Some(Timestamp(t)), &RowCtx { now: t, offset });
+                let want = format!("title=\"{}\"", exact_time(t, offset(t)));
+                assert!(out.contains(&want), "{at}: {out} lacks {want}");
+            }
+        }
     }
 
     #[test]
