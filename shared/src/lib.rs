@@ -8,11 +8,13 @@
 pub mod models;
 pub mod paths;
 pub mod query;
+pub mod row_page;
 pub mod status;
 pub mod time;
 
 pub use models::*;
 pub use paths::*;
 pub use query::*;
+pub use row_page::decode_row_page;
 pub use status::*;
 pub use time::*;

@@ -101,6 +101,16 @@ fn every_real_scale_2xx_body_decodes_and_round_trips() {
                 for (row, job) in brief.results.iter().zip(&page.results) {
                     assert_row_agrees(&name, row, job);
                 }
+                // The list pages' fast path takes every real body, compact
+                // or indented, and reads it exactly as serde does.
+                for text in [
+                    body.to_string(),
+                    serde_json::to_string_pretty(body).unwrap(),
+                ] {
+                    let fast = row_page::fast_row_page(&text)
+                        .unwrap_or_else(|| panic!("{name}: the fast path gave up"));
+                    assert_eq!(fast, brief, "{name}: fast path");
+                }
                 rows += page.results.len();
                 lists += 1;
             }
@@ -210,6 +220,10 @@ fn list_rows_read_the_hand_made_edge_cases_as_jobs_do() {
     }
     assert_eq!(rows.results[2].job_type_name(), "Job type 9");
     assert_eq!(rows.results[0].job_type_name(), "Unknown job type");
+    assert_eq!(
+        row_page::fast_row_page(&page_text(&rows)),
+        Some(rows.clone())
+    );
 
     // A bad value in a field no row shows fails the full model's page, but
     // not the rows'.
@@ -218,10 +232,112 @@ fn list_rows_read_the_hand_made_edge_cases_as_jobs_do() {
          "job_type": {"id": 1, "name": "a", "is_active": "yes"}, "event": 12}
     ]});
     assert!(serde_json::from_value::<Page<Job>>(odd.clone()).is_err());
-    let rows: Page<JobRow> = serde_json::from_value(odd).unwrap();
+    let rows: Page<JobRow> = serde_json::from_value(odd.clone()).unwrap();
+    assert_eq!(
+        row_page::fast_row_page(&odd.to_string()).as_ref(),
+        Some(&rows)
+    );
     assert_eq!(rows.results[0].id, 5);
     assert_eq!(rows.results[0].status, Some(JobStatus::Running));
     assert_eq!(rows.results[0].job_type_name(), "a");
+}
+
+/// A page of rows as JSON text, through the full model's encoder (rows
+/// have none): each row's fields as a `Job` with the same values.
+fn page_text(rows: &Page<JobRow>) -> String {
+    let results: Vec<Value> = rows
+        .results
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "job_type": r.job_type.as_ref().map(|t| json!({
+                    "id": t.id, "name": t.name, "version": t.version,
+                    "title": t.title, "category": t.category,
+                })),
+                "status": r.status.as_ref().map(|s| s.as_str()),
+                "priority": r.priority, "num_exes": r.num_exes, "max_tries": r.max_tries,
+                "error": r.error, "node": r.node, "latest_job_exe": r.latest_job_exe,
+                "input_files": r.input_files, "created": r.created, "started": r.started,
+                "ended": r.ended, "last_status_change": r.last_status_change,
+                "last_modified": r.last_modified,
+            })
+        })
+        .collect();
+    json!({"count": rows.count, "next": rows.next, "previous": rows.previous, "results": results})
+        .to_string()
+}
+
+/// The fast path of the list pages on text no real server body exercises:
+/// escapes, odd numbers, whitespace, key order, skipped values of every
+/// kind. It reads what serde reads, or leaves the text to serde.
+#[test]
+fn list_fast_path_reads_written_text_as_serde_does() {
+    let same = [
+        r#" { "results" : [ { "last_modified" : "2026-11-29T06:53:57Z" , "id" : -7 ,
+             "job_type" : { "id" : 1 , "name" : "caf\u00e9 \"q\" \\ \/ \n\t\b\f\r" , "title" : null ,
+                            "description" : "\ud83d\ude00 <b>", "x": [1, {"y": []}] } ,
+             "status" : "RUN\u004eING" , "priority" : -9223372036854775808 , "num_exes": 0,
+             "node" : { "id" : 3 , "hostname" : "h" } , "error": null, "ended": null } ] ,
+           "count" : 1 , "next" : "http://x/?page=2" , "previous" : null ,
+           "zzz" : [ 1.5e-3 , -0.0 , 0 , 10E+2, true , false , null , { "a" : { } } , [ ] , "" ] }
+        "#,
+        r#"{"count":0,"next":null,"previous":null,"results":null}"#,
+        r#"{"count":0,"results":[],"next":null,"previous":null}"#,
+        r#"{"count":2,"results":[{"id":9223372036854775807,"status":"queued"},{"id":1,"input_files":[{"id":4,"file_name":"a.tif"}],"latest_job_exe":{"id":8,"status":"RUNNING"}}]}"#,
+    ];
+    for text in same {
+        let slow: Page<JobRow> = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            row_page::fast_row_page(text).as_ref(),
+            Some(&slow),
+            "{text}"
+        );
+    }
+    let title = row_page::fast_row_page(same[0]).unwrap().results[0]
+        .job_type
+        .clone()
+        .unwrap()
+        .name
+        .unwrap();
+    assert_eq!(title, "café \"q\" \\ / \n\t\u{8}\u{c}\r");
+
+    // Text the fast path leaves to serde, which decodes some of it and
+    // refuses the rest; either way the page gets serde's answer.
+    let left = [
+        r#"{"count":1,"results":[{"id":1,"id":2}]}"#,
+        r#"{"count":1,"count":1,"results":[]}"#,
+        r#"{"count":1,"results":[{"id":1,"job_type":{"id":1,"name":"\ud83d\ude00"}}]}"#,
+        r#"{"count":1,"results":[{"\u0069d":1}]}"#,
+        r#"{"count":1,"results":[{"id":1.0}]}"#,
+        r#"{"count":1,"results":[{"id":-0}]}"#,
+        r#"{"count":1,"results":[{"id":9223372036854775808}]}"#,
+        r#"{"count":-1,"results":[]}"#,
+        r#"{"count":1,"results":[{"id":1,"created":"yesterday"}]}"#,
+        r#"{"count":1,"results":[{"id":1,"error":{"id":"x"}}]}"#,
+        r#"{"count":1,"results":[{"id":1}],}"#,
+        r#"{"count":1,"results":[{"id":1,"x":01}]}"#,
+        r#"{"count":1,"results":[{"id":1,"x":"a\qb"}]}"#,
+        "{\"count\":1,\"results\":[{\"id\":1,\"x\":\"tab\tin\"}]}",
+        r#"{"count":1,"results":[]} x"#,
+        r#"{"count":1,"results":[{"status":"RUNNING"}]}"#,
+        r#"{"count":1,"results":[{"id":1}]"#,
+    ];
+    for text in left {
+        assert_eq!(row_page::fast_row_page(text), None, "{text}");
+        assert_eq!(
+            decode_row_page(text).ok(),
+            serde_json::from_str::<Page<JobRow>>(text).ok(),
+            "{text}"
+        );
+    }
+    let deep = format!(
+        r#"{{"count":1,"results":[{{"id":1,"x":{}{}}}]}}"#,
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    assert_eq!(row_page::fast_row_page(&deep), None);
+    assert!(decode_row_page(&deep).is_ok());
 }
 
 #[test]
