@@ -22,7 +22,6 @@ use crate::request::{every_second, RequestSlot};
 use leptos::prelude::*;
 use scale_jobs_shared::{
     job_url, jobs_url, sort_fields as sf, with_query, JobDetails, JobRow, JobStatus, JobsQuery,
-    Page,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -288,7 +287,7 @@ fn JobsTableWidget(options: RwSignal<WidgetOptions>) -> impl IntoView {
     });
     let (data, error) = use_polled(
         key,
-        |url, signal| async move { api::get_json::<Page<JobRow>>(&url, signal.as_ref()).await },
+        |url, signal| async move { api::get_rows(&url, signal.as_ref()).await },
         |_| true,
     );
     let effective = Memo::new(move |_| query.with(|q| ListKind::Jobs.effective_order(q)));
@@ -456,7 +455,7 @@ fn JobCountsWidget(options: RwSignal<WidgetOptions>) -> impl IntoView {
                 sq.page = 1;
                 sq.page_size = 1;
                 let url = with_query(jobs_url(base), &sq.to_query_string());
-                let page = api::get_json::<Page<JobRow>>(&url, signal.as_ref()).await?;
+                let page = api::get_rows(&url, signal.as_ref()).await?;
                 out.push((s, page.count));
             }
             Ok(out)

@@ -63,7 +63,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
             }
         });
         api::mark("scale:request");
-        let request = api::get_json::<Page<JobRow>>(&url, signal.as_ref());
+        let request = api::get_rows(&url, signal.as_ref());
         leptos::task::spawn_local(async move {
             let result = request.await;
             // A newer request replaced this one (or the page is gone).
