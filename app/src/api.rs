@@ -142,7 +142,13 @@ pub fn interpret_bytes_with<T>(
     // `Response.text()` drops a byte-order mark, and reads bytes that are not
     // UTF-8 as U+FFFD; so do we. Valid UTF-8 is borrowed, not copied.
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    interpret_with(status, &String::from_utf8_lossy(body), decode)
+    // Valid UTF-8 (the usual case) is checked by `from_utf8`, which skips
+    // ASCII a word at a time; the lossy reader looks at every byte.
+    let t = match std::str::from_utf8(body) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(body),
+    };
+    interpret_with(status, &t, decode)
 }
 
 /// What is wrong with a body, without quoting it: serde's own message
