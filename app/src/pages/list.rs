@@ -22,7 +22,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
 use scale_jobs_shared::{JobRow, JobsQuery, Page, Timestamp};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use wasm_bindgen::JsCast;
 
 /// After this long a request counts as slow and says so.
@@ -311,29 +311,21 @@ fn request_animation_frame(f: impl FnOnce() + 'static) {
 /// Adds the job type names and categories of a page to the filter
 /// suggestions: choices come from the data, not from a list we invent.
 fn remember_choices(app: &AppCtx, page: &Page<JobRow>) {
-    let mut names = Vec::new();
-    let mut cats = Vec::new();
-    for j in &page.results {
-        if let Some(t) = &j.job_type {
-            if let Some(n) = &t.name {
-                names.push(n.clone());
-            }
-            if let Some(c) = &t.category {
-                cats.push(c.clone());
-            }
-        }
-    }
-    let new_name = app
-        .seen_type_names
-        .with_untracked(|s| names.iter().any(|n| !s.contains(n)));
-    if new_name {
-        app.seen_type_names.update(|s| s.extend(names));
-    }
-    let new_cat = app
-        .seen_categories
-        .with_untracked(|s| cats.iter().any(|c| !s.contains(c)));
-    if new_cat {
-        app.seen_categories.update(|s| s.extend(cats));
+    let types = || page.results.iter().filter_map(|j| j.job_type.as_ref());
+    learn(app.seen_type_names, types().filter_map(|t| t.name.as_ref()));
+    learn(
+        app.seen_categories,
+        types().filter_map(|t| t.category.as_ref()),
+    );
+}
+
+/// Adds the values not yet in `set`; copies only those (a page of 1000
+/// rows names a handful of job types), and notifies only when there is one.
+fn learn<'a>(set: RwSignal<BTreeSet<String>>, values: impl Iterator<Item = &'a String>) {
+    let new: BTreeSet<String> =
+        set.with_untracked(|s| values.filter(|v| !s.contains(*v)).cloned().collect());
+    if !new.is_empty() {
+        set.update(|s| s.extend(new));
     }
 }
 
