@@ -83,13 +83,25 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                     } else {
                         overflow.set(None);
                     }
-                    remember_choices(&app, &page);
                     error.set(None);
                     data.set(Some((q, page)));
                     loaded_at.set(Some(now_ms()));
                     // After the rows are in the DOM, before they are painted;
                     // the first one after navigation start is "first rows".
-                    request_animation_frame(|| api::mark("scale:rows"));
+                    request_animation_frame(move || {
+                        api::mark("scale:rows");
+                        // Filter suggestions wait until the rows are painted:
+                        // learning them from 1000 rows took 2-3 ms in a cold
+                        // page, and the filter bar's redraw follows.
+                        leptos::task::spawn_local(async move {
+                            gloo_timers::future::TimeoutFuture::new(0).await;
+                            let _ = data.try_with_untracked(|d| {
+                                if let Some((_, page)) = d {
+                                    remember_choices(&app, page);
+                                }
+                            });
+                        });
+                    });
                 }
                 Err(ApiError::Aborted) => {}
                 Err(e) => {
