@@ -925,7 +925,7 @@ fn render_1000(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
                 "ms",
                 format!(
                     "`scale:rows − scale:response` of /jobs?page_size=1000, {RENDER_RUNS} page loads; samples {}; \
-                     medians of the parts: JSON decoding (serde, `scale:decoded − scale:response`) {app_decode:.1} ms, \
+                     medians of the parts: JSON decoding (`scale:decoded − scale:response`) {app_decode:.1} ms, \
                      building the rows (`scale:dom − scale:decoded`) {app_build:.1} ms, of which the browser's \
                      parsing of their HTML and their insertion (`scale:dom − scale:html`) {app_parse:.1} ms",
                     list(&app)
