@@ -146,6 +146,7 @@ impl<'a> Cursor<'a> {
 
     /// A string's bytes between its quotes, and whether it has escapes.
     /// Escapes are checked as serde_json checks them in a skipped string.
+    #[inline(always)]
     fn raw_string(&mut self) -> Option<(usize, usize, bool)> {
         self.eat(b'"')?;
         let start = self.i;
