@@ -224,8 +224,15 @@ fn duration_cell(
 
 /// Same markup as the `StatusBadge` component.
 pub fn status_badge(out: &mut String, status: Option<&JobStatus>) {
-    let unknown = JobStatus::Unknown("Unknown".into());
-    let status = status.unwrap_or(&unknown);
+    // Built only when needed: a row with a status allocates nothing here.
+    let unknown;
+    let status = match status {
+        Some(s) => s,
+        None => {
+            unknown = JobStatus::Unknown("Unknown".into());
+            &unknown
+        }
+    };
     let (icon, modifier) = status_look(status);
     out.push_str("<span class=\"badge status-");
     out.push_str(modifier);
