@@ -139,7 +139,7 @@ pub fn exact_time(t: DateTime<Utc>, offset: Option<FixedOffset>) -> String {
 
 /// [`exact_time`], appended to `out`.
 pub fn push_exact_time(out: &mut String, t: DateTime<Utc>, offset: Option<FixedOffset>) {
-    push_ymd_hms(out, &wall_clock(t, offset), ' ');
+    push_ymd_hms(out, &wall_clock(t, offset), b' ');
     match offset {
         None => out.push_str(" UTC"),
         Some(o) => {
@@ -163,7 +163,7 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 
 /// [`rfc3339`], appended to `out`.
 pub fn push_rfc3339(out: &mut String, t: DateTime<Utc>) {
-    push_ymd_hms(out, &t.naive_utc(), 'T');
+    push_ymd_hms(out, &t.naive_utc(), b'T');
     // chrono keeps a leap second as a nanosecond count past 999_999_999.
     let micros = (t.nanosecond() % 1_000_000_000) / 1_000;
     if micros > 0 {
@@ -181,30 +181,31 @@ fn wall_clock(t: DateTime<Utc>, offset: Option<FixedOffset>) -> NaiveDateTime {
     }
 }
 
-fn push_ymd_hms(out: &mut String, t: &NaiveDateTime, between: char) {
-    // `YYYY-MM-DD?HH:MM:SS` in one buffer, one `push_str` (see `digits`);
-    // a year outside 0..=9999 (chrono allows ±262143) takes the slow path.
-    let year = t.year();
-    if !(0..=9999).contains(&year) || !between.is_ascii() {
-        push_num(out, i64::from(year), 4);
-        out.push('-');
-        let mut rest = String::new();
-        push_ymd_hms(&mut rest, &t.with_year(2000).unwrap_or(*t), between);
-        out.push_str(rest.get(5..).unwrap_or_default());
-        return;
-    }
+/// `YYYY-MM-DD?HH:MM:SS`, `?` being `between` (ASCII), in one buffer and
+/// one `push_str` (see `digits`).
+fn push_ymd_hms(out: &mut String, t: &NaiveDateTime, between: u8) {
     // A leap second reads :60, as RFC 3339 writes it.
     let leap = u32::from(t.nanosecond() >= 1_000_000_000);
     let mut b = *b"0000-00-00T00:00:00";
-    two(&mut b[0..2], year as u32 / 100);
-    two(&mut b[2..4], year as u32 % 100);
     two(&mut b[5..7], t.month());
     two(&mut b[8..10], t.day());
-    b[10] = between as u8;
+    b[10] = if between.is_ascii() { between } else { b'T' };
     two(&mut b[11..13], t.hour());
     two(&mut b[14..16], t.minute());
     two(&mut b[17..19], t.second() + leap);
-    push_ascii(out, &b);
+    let year = t.year();
+    match u32::try_from(year) {
+        Ok(y @ 0..=9999) => {
+            two(&mut b[0..2], y / 100);
+            two(&mut b[2..4], y % 100);
+            push_ascii(out, &b);
+        }
+        // chrono allows years to ±262143: written in full, then the rest.
+        _ => {
+            push_num(out, i64::from(year), 4);
+            push_ascii(out, &b[4..]);
+        }
+    }
 }
 
 /// `n` (0..=99) as two digits into `b`.
