@@ -14,7 +14,7 @@ use crate::components::pager::Pager;
 use crate::components::time::keep_times_current;
 use crate::context::{use_app, AppCtx};
 use crate::logic::format::format_duration_secs;
-use crate::logic::listing::ListKind;
+use crate::logic::listing::{type_choices, ListKind};
 use crate::logic::rows::{row_html, Col, RowCtx};
 use crate::logic::sort::{aria_sort, sort_state, toggle_sort};
 use crate::request::{every_second, RequestSlot};
@@ -83,6 +83,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                     } else {
                         overflow.set(None);
                     }
+                    let (names, categories) = type_choices(&page.results);
                     error.set(None);
                     data.set(Some((q, page)));
                     loaded_at.set(Some(now_ms()));
@@ -90,16 +91,15 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                     // the first one after navigation start is "first rows".
                     request_animation_frame(move || {
                         api::mark("scale:rows");
-                        // Filter suggestions wait until the rows are painted:
-                        // learning them from 1000 rows took 2-3 ms in a cold
-                        // page, and the filter bar's redraw follows.
+                        // The filter suggestions, and the filter bar's redraw,
+                        // wait until the rows are painted: learning them from
+                        // 1000 rows took 2-3 ms in a cold page. They are this
+                        // page's, kept here, and the sets are the app's: a
+                        // newer page or leaving this one loses none.
                         leptos::task::spawn_local(async move {
                             gloo_timers::future::TimeoutFuture::new(0).await;
-                            let _ = data.try_with_untracked(|d| {
-                                if let Some((_, page)) = d {
-                                    remember_choices(&app, page);
-                                }
-                            });
+                            learn(app.seen_type_names, names);
+                            learn(app.seen_categories, categories);
                         });
                     });
                 }
@@ -320,22 +320,10 @@ fn request_animation_frame(f: impl FnOnce() + 'static) {
     }
 }
 
-/// Adds the job type names and categories of a page to the filter
-/// suggestions: choices come from the data, not from a list we invent.
-fn remember_choices(app: &AppCtx, page: &Page<JobRow>) {
-    let types = || page.results.iter().filter_map(|j| j.job_type.as_ref());
-    learn(app.seen_type_names, types().filter_map(|t| t.name.as_ref()));
-    learn(
-        app.seen_categories,
-        types().filter_map(|t| t.category.as_ref()),
-    );
-}
-
-/// Adds the values not yet in `set`; copies only those (a page of 1000
-/// rows names a handful of job types), and notifies only when there is one.
-fn learn<'a>(set: RwSignal<BTreeSet<String>>, values: impl Iterator<Item = &'a String>) {
-    let new: BTreeSet<String> =
-        set.with_untracked(|s| values.filter(|v| !s.contains(*v)).cloned().collect());
+/// Adds the values not yet in `set`, and notifies only when there is one.
+fn learn(set: RwSignal<BTreeSet<String>>, values: Vec<String>) {
+    let new: Vec<String> =
+        set.with_untracked(|s| values.into_iter().filter(|v| !s.contains(v)).collect());
     if !new.is_empty() {
         set.update(|s| s.extend(new));
     }
