@@ -141,6 +141,29 @@ impl<'a> Cursor<'a> {
     }
 
     #[inline(always)]
+    /// An array's elements: `f` is called for each and must consume it.
+    fn array(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        self.deeper()?;
+        if self.peek()? == b']' {
+            self.i += 1;
+        } else {
+            loop {
+                f(self)?;
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    b']' => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(())
+    }
+
     fn deeper(&mut self) -> Option<()> {
         self.depth += 1;
         (self.depth <= MAX_DEPTH).then_some(())
@@ -290,26 +313,7 @@ impl<'a> Cursor<'a> {
                 self.raw_string()?;
             }
             b'{' => self.object(|c, _| c.skip())?,
-            b'[' => {
-                self.i += 1;
-                self.deeper()?;
-                if self.peek()? == b']' {
-                    self.i += 1;
-                } else {
-                    loop {
-                        self.skip()?;
-                        match self.peek()? {
-                            b',' => self.i += 1,
-                            b']' => {
-                                self.i += 1;
-                                break;
-                            }
-                            _ => return None,
-                        }
-                    }
-                }
-                self.depth -= 1;
-            }
+            b'[' => self.array(|c| c.skip())?,
             b't' => self.word(b"true")?,
             b'f' => self.word(b"false")?,
             b'n' => self.word(b"null")?,
@@ -393,25 +397,11 @@ impl<'a> Cursor<'a> {
         if self.null()? {
             return Some(Vec::new());
         }
-        self.eat(b'[')?;
-        self.deeper()?;
         let mut rows = Vec::new();
-        if self.peek()? == b']' {
-            self.i += 1;
-        } else {
-            loop {
-                rows.push(self.row()?);
-                match self.peek()? {
-                    b',' => self.i += 1,
-                    b']' => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return None,
-                }
-            }
-        }
-        self.depth -= 1;
+        self.array(|c| {
+            rows.push(c.row()?);
+            Some(())
+        })?;
         Some(rows)
     }
 
