@@ -91,12 +91,17 @@ const MAX_DETAIL: usize = 300;
 /// Turns an HTTP answer into a value or an [`ApiError`]. Pure, so it is
 /// tested natively.
 pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
-    interpret_with(status, body, |s| serde_json::from_str(s))
+    interpret_with(status, body, from_json)
 }
 
 /// How a body becomes a value: serde's own decoder, or a faster one that
 /// gives the same values and errors (`decode_row_page`).
 pub type Decoder<T> = fn(&str) -> Result<T, serde_json::Error>;
+
+/// serde's decoder, as a [`Decoder`].
+fn from_json<T: DeserializeOwned>(body: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_str(body)
+}
 
 /// [`interpret`] with the decoder given.
 pub fn interpret_with<T>(status: u16, body: &str, decode: Decoder<T>) -> Result<T, ApiError> {
@@ -130,7 +135,7 @@ pub fn interpret_with<T>(status: u16, body: &str, decode: Decoder<T>) -> Result<
 /// Decoded as `&str` all the same: `serde_json::from_slice` would build a
 /// second copy of every model's decoder (about 100 KB of wasm).
 pub fn interpret_bytes<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> {
-    interpret_bytes_with(status, body, |s| serde_json::from_str(s))
+    interpret_bytes_with(status, body, from_json)
 }
 
 /// [`interpret_bytes`] with the decoder given.
@@ -406,7 +411,7 @@ mod net {
         url: &str,
         signal: Option<&AbortSignal>,
     ) -> impl std::future::Future<Output = Result<T, ApiError>> + 'static {
-        send(Request::get(url), signal, |s| serde_json::from_str(s))
+        send(Request::get(url), signal, from_json)
     }
 
     /// GET a list page of rows, decoded by the fast path of
