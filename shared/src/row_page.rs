@@ -238,11 +238,18 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn opt_string(&mut self) -> Option<Option<String>> {
+    /// `null` as `None`, else what `value` reads: an `Option` field, as
+    /// serde reads one.
+    #[inline(always)]
+    fn opt<T>(&mut self, value: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
         if self.null()? {
             return Some(None);
         }
-        Some(Some(self.string()?.into_owned()))
+        value(self).map(Some)
+    }
+
+    fn opt_string(&mut self) -> Option<Option<String>> {
+        self.opt(|c| c.string().map(Cow::into_owned))
     }
 
     /// A JSON integer that fits an `i64`, as serde reads one into an `i64`;
@@ -254,9 +261,7 @@ impl<'a> Cursor<'a> {
             self.i += 1;
         }
         let start = self.i;
-        while let Some(b'0'..=b'9') = self.b.get(self.i) {
-            self.i += 1;
-        }
+        self.digits();
         let digits = &self.b[start..self.i];
         if digits.is_empty() || (digits.len() > 1 && digits[0] == b'0') {
             return None;
@@ -278,31 +283,22 @@ impl<'a> Cursor<'a> {
     }
 
     fn opt_int(&mut self) -> Option<Option<i64>> {
-        if self.null()? {
-            return Some(None);
-        }
-        Some(Some(self.int()?))
+        self.opt(Self::int)
     }
 
     fn opt_time(&mut self) -> Option<Option<Timestamp>> {
-        if self.null()? {
-            return Some(None);
-        }
         // serde fails the page on a bad datetime; so does this, by handing
         // the page to serde.
-        Some(Some(Timestamp::parse(&self.string()?)?))
+        self.opt(|c| Timestamp::parse(&c.string()?))
     }
 
     /// A nested value decoded by serde from its own text.
     fn opt_serde<T: DeserializeOwned>(&mut self) -> Option<Option<T>> {
-        if self.null()? {
-            return Some(None);
-        }
-        let start = self.i;
-        self.skip()?;
-        serde_json::from_str(self.text.get(start..self.i)?)
-            .ok()
-            .map(Some)
+        self.opt(|c| {
+            let start = c.i;
+            c.skip()?;
+            serde_json::from_str(c.text.get(start..c.i)?).ok()
+        })
     }
 
     /// Any JSON value, checked as strictly as serde_json checks a value it
@@ -417,15 +413,11 @@ impl<'a> Cursor<'a> {
                 }
                 b"job_type" => {
                     seen.first(1)?;
-                    r.job_type = if c.null()? { None } else { Some(c.job_type()?) };
+                    r.job_type = c.opt(Self::job_type)?;
                 }
                 b"status" => {
                     seen.first(2)?;
-                    r.status = if c.null()? {
-                        None
-                    } else {
-                        Some(JobStatus::parse(&c.string()?))
-                    };
+                    r.status = c.opt(|c| Some(JobStatus::parse(&c.string()?)))?;
                 }
                 b"priority" => {
                     seen.first(3)?;
