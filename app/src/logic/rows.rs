@@ -128,37 +128,25 @@ pub fn attr(out: &mut String, s: &str) {
 }
 
 fn escape(out: &mut String, s: &str, quotes: bool) {
-    let bytes = s.as_bytes();
     let mut last = 0;
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' if quotes => "&quot;",
-            b'\'' if quotes => "&#39;",
-            0x80.. => {
-                // `i` is always at a character's first byte: ASCII bytes
-                // step by one, other characters by their length.
-                let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
-                    break;
-                };
+    for (i, c) in s.char_indices() {
+        let rep = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' if quotes => "&quot;",
+            '\'' if quotes => "&#39;",
+            c if c.is_ascii() => continue,
+            c => {
                 out.push_str(&s[last..i]);
                 push_char_ref(out, c);
-                i += c.len_utf8();
-                last = i;
-                continue;
-            }
-            _ => {
-                i += 1;
+                last = i + c.len_utf8();
                 continue;
             }
         };
         out.push_str(&s[last..i]);
         out.push_str(rep);
-        i += 1;
-        last = i;
+        last = i + 1;
     }
     out.push_str(&s[last..]);
 }
