@@ -28,18 +28,23 @@
 //! 7. The server: latency of four list queries with as many clients as
 //!    cores, and latency and throughput with 16 clients.
 //!
-//! Two sections explain the figures rather than judge them: where the
+//! Two info lines give the initial load's floor: the smallest app on the
+//! same stack (`xtask/bench/floor`), built the same way, with and without
+//! one page of data. Two sections explain the figures rather than judge
+//! them: where the
 //! wasm's bytes go (per crate and function, from the name section of a
 //! names-keeping `wasm-opt` run), and where a 1000-row render's CPU time
 //! goes (a sampled profile between the same marks, wasm frames named).
 //!
 //! `cargo xtask bench [--no-build] [--dist DIR] [PART...]` runs only some
-//! parts (`load`, `wasm-size`, `first-rows`, `render`, `interactions`,
-//! `server`, `profile`, `memory`, `discipline`), without rebuilding, or on
+//! parts (`load`, `wasm-size`, `floor`, `first-rows`, `render`,
+//! `interactions`, `server`, `profile`, `memory`, `discipline`), without
+//! rebuilding, or on
 //! another build of the bundle: handy while working on one figure.
 
 mod browser;
 mod cdp;
+mod floor;
 mod http;
 mod report;
 mod wasm_size;
@@ -113,9 +118,10 @@ const WASM_OPT_ARGS: &[&str] = &[
 
 /// The parts of the benchmark, in the order they run; `cargo xtask bench
 /// PART...` runs only those named.
-const PARTS: [&str; 9] = [
+const PARTS: [&str; 10] = [
     "load",
     "wasm-size",
+    "floor",
     "first-rows",
     "render",
     "interactions",
@@ -201,6 +207,10 @@ pub fn run(args: &[String]) -> Result {
                 report.detail("wasm_size", json!({ "error": e }));
             }
         }
+    }
+    if wants("floor") {
+        println!("==> initial-load floor: the stack's smallest app (xtask/bench/floor)");
+        floor_lines(&mut report);
     }
     if opts.build {
         tasks::build_server()?;
@@ -465,6 +475,50 @@ fn loadavg() -> String {
 }
 
 /// A line for a figure that could not be taken.
+/// The floor app's two builds, as info lines beside the load budget.
+fn floor_lines(report: &mut Report) {
+    let builds = [
+        (
+            "",
+            "floor_router_kib",
+            "Initial load floor: Leptos and its router, two pages, no data (wasm + JS as sent, br)",
+        ),
+        (
+            "fetch",
+            "floor_fetch_kib",
+            "Initial load floor: the same, one page of jobs read with gloo-net, serde and chrono",
+        ),
+    ];
+    for (features, key, what) in builds {
+        match floor::measure(features) {
+            Ok(f) => report.push(line(
+                key,
+                what,
+                Goal::None,
+                f.sent() as f64 / KIB,
+                "KiB",
+                format!(
+                    "`xtask/bench/floor`{}, built as the console is (its release profile, \
+                     `--cfg erase_components`, wasm-bindgen, `wasm-opt -Oz`, brotli 11): \
+                     wasm {:.1} KiB of {:.1} KiB raw, JS {:.1} KiB of {:.1} KiB. What a \
+                     budget leaves for the console's own pages, models and queries is the \
+                     budget less this",
+                    if f.features.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" with `--features {}`", f.features)
+                    },
+                    f.wasm_br as f64 / KIB,
+                    f.wasm_raw as f64 / KIB,
+                    f.js_br as f64 / KIB,
+                    f.js_raw as f64 / KIB,
+                ),
+            )),
+            Err(e) => report.push(failed(key, what, Goal::None, "KiB", &e)),
+        }
+    }
+}
+
 fn failed(key: &'static str, what: &str, goal: Goal, unit: &'static str, error: &str) -> Line {
     eprintln!("xtask: {what}: {error}");
     Line {

@@ -62,14 +62,7 @@ pub fn precompress(dist: &Path) -> Result {
         }
         let raw =
             std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let params = brotli::enc::BrotliEncoderParams {
-            quality: 11,
-            lgwin: 24,
-            ..Default::default()
-        };
-        let mut br = Vec::new();
-        brotli::BrotliCompress(&mut &raw[..], &mut br, &params)
-            .map_err(|e| format!("brotli {}: {e}", path.display()))?;
+        let br = brotli_best(&raw).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gz.write_all(&raw)
             .map_err(|e| format!("gzip {}: {e}", path.display()))?;
@@ -84,6 +77,18 @@ pub fn precompress(dist: &Path) -> Result {
         }
     }
     Ok(())
+}
+
+/// `raw` at brotli's best: quality 11, a 16 MiB window.
+pub fn brotli_best(raw: &[u8]) -> Result<Vec<u8>> {
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 24,
+        ..Default::default()
+    };
+    let mut br = Vec::new();
+    brotli::BrotliCompress(&mut &raw[..], &mut br, &params).map_err(|e| format!("brotli: {e}"))?;
+    Ok(br)
 }
 
 pub fn build_server() -> Result {
