@@ -140,7 +140,7 @@ pub fn compress(data: &[u8], encoding: Encoding, level: Level) -> Vec<u8> {
                     Level::Fast => 4,
                     Level::Best => 9,
                 },
-                lgwin: 22,
+                lgwin: window_bits(data.len()),
                 ..Default::default()
             };
             let mut out = Vec::with_capacity(data.len() / 4);
@@ -149,6 +149,17 @@ pub fn compress(data: &[u8], encoding: Encoding, level: Level) -> Vec<u8> {
             out
         }
     }
+}
+
+/// The smallest brotli window (`lgwin`, 16 to 22) that holds `len` bytes.
+/// The same output as a larger one, but the encoder clears hash tables
+/// sized by the window for every answer: a page of 100 jobs (110 KB) took
+/// 0.67 ms at 22 and 0.47 ms at 17 (this machine, quality 4, same bytes).
+fn window_bits(len: usize) -> i32 {
+    // A window of `lgwin` bits holds (1 << lgwin) - 16 bytes.
+    (16..22)
+        .find(|&bits| (1usize << bits) - 16 >= len)
+        .unwrap_or(22)
 }
 
 /// Decodes `data`, compressed with `encoding`, reading at most `limit`
@@ -281,6 +292,24 @@ mod tests {
         assert_eq!(negotiate(Some("br;q=0, *")), Gzip);
         assert_eq!(negotiate(Some("deflate")), Identity);
         assert_eq!(negotiate(Some("br;q=nonsense, gzip;q=0.1")), Gzip);
+    }
+
+    #[test]
+    fn brotli_windows_hold_the_whole_answer_up_to_the_largest() {
+        assert_eq!(window_bits(0), 16);
+        assert_eq!(window_bits((1 << 16) - 16), 16);
+        assert_eq!(window_bits((1 << 16) - 15), 17);
+        assert_eq!(window_bits(110_378), 17);
+        assert_eq!(window_bits(1_110_229), 21);
+        assert_eq!(window_bits(50 << 20), 22);
+        // Whatever the window, the answer comes back whole.
+        for len in [1 << 15, (1 << 16) + 5, 3 << 20] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let br = compress(&data, Encoding::Brotli, Level::Fast);
+            let mut back = Vec::new();
+            brotli::BrotliDecompress(&mut &br[..], &mut back).unwrap();
+            assert_eq!(back, data);
+        }
     }
 
     #[test]

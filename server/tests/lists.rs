@@ -883,3 +883,73 @@ fn recorded_scale_errors_replay_identically() {
         );
     }
 }
+
+/// The keys of a list's rows and of the objects inside them, gathered over
+/// every row: `(where, keys)` with `where` like `row` or `row.job_type`.
+fn row_shapes<'a>(rows: impl Iterator<Item = &'a Value>) -> Vec<(String, Vec<String>)> {
+    let mut shapes: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    let mut add = |at: &str, v: &Value| {
+        if let Some(obj) = v.as_object() {
+            shapes
+                .entry(at.to_owned())
+                .or_default()
+                .extend(obj.keys().cloned());
+        }
+    };
+    for row in rows {
+        add("row", row);
+        for key in [
+            "job_type",
+            "job_type_rev",
+            "event",
+            "error",
+            "latest_job_exe",
+        ] {
+            add(&format!("row.{key}"), &row[key]);
+        }
+        for file in row["input_files"].as_array().into_iter().flatten() {
+            add("row.input_files[]", file);
+        }
+    }
+    shapes
+        .into_iter()
+        .map(|(at, keys)| (at, keys.into_iter().collect()))
+        .collect()
+}
+
+/// Each list's rows carry exactly the keys a real Scale 5.0 sends in its
+/// rows, nested objects included (a key with no value is there as null).
+#[test]
+fn list_rows_carry_exactly_the_keys_scale_sends() {
+    let dir = fixtures_dir();
+    let mut recorded: std::collections::HashMap<&str, Vec<Value>> = Default::default();
+    for entry in std::fs::read_dir(&dir).expect("the recorded Scale answers") {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let f: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let list = match f["path_and_query"].as_str().unwrap().split('?').next() {
+            Some("/v5/jobs/") => "/jobs/",
+            Some("/v5/jobs/executions/") => "/jobs/executions/",
+            Some("/v5/jobs/updates/") => "/jobs/updates/",
+            _ => continue,
+        };
+        if f["status"] == 200 {
+            let rows = f["body"]["results"].as_array().unwrap().clone();
+            recorded.entry(list).or_default().extend(rows);
+        }
+    }
+    for list in ["/jobs/", "/jobs/executions/", "/jobs/updates/"] {
+        let scale = recorded.get(list).map(Vec::as_slice).unwrap_or_default();
+        assert!(scale.len() >= 10, "{list}: {} recorded rows", scale.len());
+        let ours = get(&api(&format!("{list}?page_size=1000"))).json();
+        let ours = ours["results"].as_array().unwrap();
+        assert_eq!(
+            row_shapes(ours.iter()),
+            row_shapes(scale.iter()),
+            "{list}: our rows' keys (left) against Scale's (right)"
+        );
+    }
+}
