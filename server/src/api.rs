@@ -424,18 +424,13 @@ async fn list(db: Arc<Db>, kind: ListKind, req: &ApiRequest) -> Result<Response,
         previous: (page > 1).then(|| page_link(&base, &pairs, page - 1)),
         results: jobs,
     };
-    let mut value = serde_json::to_value(&page_obj).map_err(ApiError::internal)?;
-    if let Some(obj) = value.as_object_mut() {
-        // Scale always sends both links, null when absent.
-        obj.entry("next").or_insert(Value::Null);
-        obj.entry("previous").or_insert(Value::Null);
-        if let Some(Value::Array(results)) = obj.get_mut("results") {
-            for r in results {
-                shape::list_job(r, kind);
-            }
-        }
-    }
-    Ok(json_response(StatusCode::OK, &value))
+    Ok(json_response(
+        StatusCode::OK,
+        &crate::list_shape::ListPage {
+            page: &page_obj,
+            kind,
+        },
+    ))
 }
 
 /// Runs blocking database work off the async workers.
@@ -594,7 +589,6 @@ async fn cancel(db: Arc<Db>, id: i64, req: &ApiRequest) -> Result<Response, ApiE
 /// Adds the explicit `null`s Scale sends: the shared models omit absent
 /// fields when encoding, but Scale's objects always carry their keys.
 mod shape {
-    use super::ListKind;
     use serde_json::Value;
 
     const JOB: &[&str] = &[
@@ -762,28 +756,6 @@ mod shape {
         fill(v, FILE);
         if v.get("job").is_some() {
             fill(v, PRODUCT);
-        }
-    }
-
-    pub fn list_job(v: &mut Value, kind: ListKind) {
-        fill(v, JOB);
-        if let Some(t) = child(v, "job_type") {
-            fill(t, JOB_TYPE);
-        }
-        event(v, false);
-        match kind {
-            ListKind::Executions => {
-                fill(v, &["latest_job_exe"]);
-                if let Some(e) = child(v, "latest_job_exe") {
-                    exe(e);
-                }
-            }
-            ListKind::Updates => {
-                if let Some(Value::Array(files)) = v.get_mut("input_files") {
-                    files.iter_mut().for_each(file);
-                }
-            }
-            ListKind::Jobs => {}
         }
     }
 

@@ -13,6 +13,7 @@ pub mod compress;
 pub mod cors;
 pub mod db;
 pub mod demo;
+pub mod list_shape;
 pub mod load;
 pub mod security;
 pub mod simulate;
