@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 /// Read-only server for the details tests.
 fn server() -> &'static Server {
     static S: OnceLock<Server> = OnceLock::new();
-    S.get_or_init(|| Server::start(&["--demo-jobs", "300", "--seed", "11"]))
+    S.get_or_init(|| Server::start_shared(&["--demo-jobs", "300", "--seed", "11"]))
 }
 
 fn details(s: &Server, id: i64) -> (Value, JobDetails) {

@@ -16,7 +16,7 @@ const JOBS: &str = "1100";
 
 fn server() -> &'static Server {
     static S: OnceLock<Server> = OnceLock::new();
-    S.get_or_init(|| Server::start(&["--demo-jobs", JOBS, "--seed", "7"]))
+    S.get_or_init(|| Server::start_shared(&["--demo-jobs", JOBS, "--seed", "7"]))
 }
 
 fn api(path: &str) -> String {

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -17,6 +17,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_scale-jobs-server");
 /// A running server process; killed when dropped.
 pub struct Server {
     child: Child,
+    /// For [`Server::start_shared`]: the pipe whose closing stops it.
+    lifeline: Option<ChildStdin>,
     pub port: u16,
     pub base: String,
     stderr: Arc<Mutex<Vec<String>>>,
@@ -31,13 +33,36 @@ impl Server {
         Server::start_cmd(cmd)
     }
 
-    pub fn start_cmd(mut cmd: Command) -> Server {
+    /// For a server kept in a `static`, which is never dropped: it runs
+    /// under a shell that stops it when its stdin, a pipe from this test
+    /// process, closes, which happens when the test binary exits. Without
+    /// this, every run of a test file left its shared server running.
+    pub fn start_shared(args: &[&str]) -> Server {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(r#""$0" "$@" </dev/null & server=$!; cat >/dev/null; kill $server; wait $server"#)
+            .arg(BIN)
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args);
+        Server::spawn(cmd, true)
+    }
+
+    pub fn start_cmd(cmd: Command) -> Server {
+        Server::spawn(cmd, false)
+    }
+
+    fn spawn(mut cmd: Command, lifeline: bool) -> Server {
         let mut child = cmd
-            .stdin(Stdio::null())
+            .stdin(if lifeline {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn server");
+        let lifeline = child.stdin.take();
         let stdout = child.stdout.take().expect("stdout");
         let stderr = child.stderr.take().expect("stderr");
         let lines = Arc::new(Mutex::new(Vec::new()));
@@ -67,6 +92,7 @@ impl Server {
                             .expect("port in listening line");
                         return Server {
                             child,
+                            lifeline,
                             port,
                             base: url.trim().to_string(),
                             stderr: lines,
@@ -140,7 +166,10 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // A shared server's shell stops it once its lifeline closes.
+        if self.lifeline.take().is_none() {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
     }
 }
