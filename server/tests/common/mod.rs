@@ -40,7 +40,9 @@ impl Server {
     pub fn start_shared(args: &[&str]) -> Server {
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
-            .arg(r#""$0" "$@" </dev/null & server=$!; cat >/dev/null; kill $server; wait $server"#)
+            // After `exec`, only the server holds the output pipes: one that
+            // exits early is seen at once, and the shell exits with its status.
+            .arg(r#""$0" "$@" </dev/null & server=$!; exec >/dev/null 2>&1; cat; kill $server; wait $server"#)
             .arg(BIN)
             .args(["--addr", "127.0.0.1:0"])
             .args(args);
@@ -62,7 +64,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn server");
-        let lifeline = child.stdin.take();
+        let mut lifeline = child.stdin.take();
         let stdout = child.stdout.take().expect("stdout");
         let stderr = child.stderr.take().expect("stderr");
         let lines = Arc::new(Mutex::new(Vec::new()));
@@ -100,7 +102,11 @@ impl Server {
                     }
                 }
                 Err(_) => {
-                    let _ = child.kill();
+                    // A shared server's shell stops it when its lifeline
+                    // closes; killing the shell would leave the server.
+                    if lifeline.take().is_none() {
+                        let _ = child.kill();
+                    }
                     let status = child.wait().ok();
                     std::thread::sleep(Duration::from_millis(100));
                     panic!(
@@ -138,18 +144,32 @@ impl Server {
         }
     }
 
+    /// The server's process id; not for a shared server, whose child is
+    /// the shell around it.
     pub fn pid(&self) -> u32 {
+        assert!(
+            self.lifeline.is_none(),
+            "a shared server's pid is its shell's"
+        );
         self.child.id()
     }
 
     /// Kills the process with SIGKILL (no chance to clean up) and waits.
     pub fn kill_hard(&mut self) -> Option<ExitStatus> {
+        assert!(
+            self.lifeline.is_none(),
+            "a shared server stops with its tests"
+        );
         let _ = self.child.kill();
         self.child.wait().ok()
     }
 
     /// Sends SIGTERM and waits for the exit status.
     pub fn terminate(&mut self) -> Option<ExitStatus> {
+        assert!(
+            self.lifeline.is_none(),
+            "a shared server stops with its tests"
+        );
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
