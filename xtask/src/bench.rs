@@ -474,7 +474,6 @@ fn loadavg() -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
-/// A line for a figure that could not be taken.
 /// The floor app's two builds, as info lines beside the load budget.
 fn floor_lines(report: &mut Report) {
     let builds = [
@@ -519,6 +518,7 @@ fn floor_lines(report: &mut Report) {
     }
 }
 
+/// A line for a figure that could not be taken.
 fn failed(key: &'static str, what: &str, goal: Goal, unit: &'static str, error: &str) -> Line {
     eprintln!("xtask: {what}: {error}");
     Line {
