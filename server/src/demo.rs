@@ -474,6 +474,19 @@ pub static TYPES: &[TypeDef] = &[
     },
 ];
 
+/// A job's `max_tries` for `runs` executions of a type allowing
+/// `type_max`. A job that ran more often than its type allows was requeued,
+/// and a requeue raises the job's tries: Scale 5.0's recorded answers have
+/// failed jobs at 4 executions of 4 tries, never more executions than
+/// tries. A system type's 0 means no limit (Scale lists its jobs at 1 of 0).
+fn job_max_tries(type_max: i64, runs: i64) -> i64 {
+    if type_max > 0 {
+        type_max.max(runs)
+    } else {
+        type_max
+    }
+}
+
 pub fn type_def(id: i64) -> Option<&'static TypeDef> {
     TYPES.iter().find(|t| t.id == id)
 }
@@ -1903,7 +1916,7 @@ impl Generator {
             priority,
             exes.len() as i64,
             def.timeout,
-            def.max_tries,
+            job_max_tries(def.max_tries, exes.len() as i64),
             def.cpus,
             def.mem,
             disk_in,
@@ -1992,7 +2005,11 @@ impl Generator {
             .join(" ");
         self.write_exe(tx, job_id, def, &args, &e)?;
         tx.prepare_cached(
+            // A run beyond the job's tries means it was requeued: raise
+            // them as `job_max_tries` does (not for unlimited system jobs).
             "UPDATE jobs SET status = 'RUNNING', started = ?1, num_exes = num_exes + 1, \
+             max_tries = CASE WHEN max_tries > 0 AND num_exes + 1 > max_tries \
+             THEN num_exes + 1 ELSE max_tries END, \
              last_status_change = ?1, last_modified = ?1 WHERE id = ?2",
         )?
         .execute(params![now, job_id])?;

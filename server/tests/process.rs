@@ -364,6 +364,14 @@ fn demo_data_is_rich() {
     assert_eq!(categories, HashSet::from(["SYSTEM", "DATA", "ALGORITHM"]));
     assert!(all.iter().any(|j| j["num_exes"] == 0));
     assert!(all.iter().any(|j| j["num_exes"].as_i64().unwrap() >= 3));
+    // As in Scale's recorded data: never more executions than tries, but
+    // for system jobs (0 tries: no limit).
+    let over: Vec<String> = all
+        .iter()
+        .filter(|j| j["max_tries"] != 0 && j["num_exes"].as_i64() > j["max_tries"].as_i64())
+        .map(|j| format!("{} {}/{}", j["id"], j["num_exes"], j["max_tries"]))
+        .collect();
+    assert!(over.is_empty(), "more executions than tries: {over:?}");
     let types: HashSet<&str> = all
         .iter()
         .map(|j| j["job_type"]["name"].as_str().unwrap())
