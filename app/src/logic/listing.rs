@@ -120,7 +120,8 @@ pub fn type_choices(rows: &[JobRow]) -> (Vec<String>, Vec<String>) {
     let (mut names, mut categories) = (Vec::new(), Vec::new());
     for t in rows.iter().filter_map(|j| j.job_type.as_ref()) {
         let key = (t.id, t.name.as_ref(), t.category.as_ref());
-        if seen.iter().any(|s| s.0 == key.0 && *s == key) {
+        // Tuples compare field by field, the id first.
+        if seen.contains(&key) {
             continue;
         }
         seen.push(key);
