@@ -156,6 +156,24 @@ pub struct Render {
     pub parse: f64,
 }
 
+impl From<Marks> for Render {
+    fn from(m: Marks) -> Render {
+        Render {
+            render: m.rows - m.response,
+            decode: m.decoded - m.response,
+            build: m.dom - m.decoded,
+            // Only an html mark of this render (the vanilla page has none;
+            // the app skips it when a refresh changes no row, but marks
+            // scale:dom every time).
+            parse: if m.html >= m.decoded && m.decoded >= 0.0 {
+                m.dom - m.html
+            } else {
+                -1.0
+            },
+        }
+    }
+}
+
 pub struct RenderRuns {
     pub app: Vec<Render>,
     pub vanilla: Vec<Render>,
@@ -174,19 +192,7 @@ pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns>
         let page = cdp.new_page(false)?;
         cdp.navigate(&page, &format!("{base}/jobs?page_size=1000"))?;
         cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
-        let m = marks(cdp, &page)?;
-        app.push(Render {
-            render: m.rows - m.response,
-            decode: m.decoded - m.response,
-            build: m.dom - m.decoded,
-            // Only an html mark of this render: the page skips it when a
-            // refresh changes no row, but marks scale:dom every time.
-            parse: if m.html >= m.decoded && m.decoded >= 0.0 {
-                m.dom - m.html
-            } else {
-                -1.0
-            },
-        });
+        app.push(Render::from(marks(cdp, &page)?));
         if api_url.is_empty() {
             let found = cdp.eval(
                 &page,
@@ -207,13 +213,7 @@ pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns>
         let url = format!("{base}/vanilla.html?url={}", encode(&api_url));
         cdp.navigate(&page, &url)?;
         cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
-        let m = marks(cdp, &page)?;
-        vanilla.push(Render {
-            render: m.rows - m.response,
-            decode: m.decoded - m.response,
-            build: m.dom - m.decoded,
-            parse: -1.0,
-        });
+        vanilla.push(Render::from(marks(cdp, &page)?));
         cdp.close_page(page)?;
     }
     Ok(RenderRuns {
@@ -221,6 +221,64 @@ pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns>
         vanilla,
         api_url,
     })
+}
+
+/// The same 1000-row render in a page that is already warm, as an analyst
+/// paging through 1000-row pages meets it: in one app tab, `runs` clicks
+/// on "Next page" after one not counted (the first use of the code path);
+/// in one baseline tab, as many further pages through vanilla.js's
+/// `scaleRender`. Response to rows in the DOM, as in [`render_1000`].
+pub fn render_1000_warm(
+    cdp: &mut Cdp,
+    base: &str,
+    api_url: &str,
+    runs: usize,
+) -> Result<(Vec<Render>, Vec<Render>)> {
+    let page = cdp.new_page(false)?;
+    cdp.navigate(&page, &format!("{base}/jobs?page_size=1000"))?;
+    cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
+    let mut app = Vec::new();
+    for i in 0..=runs {
+        cdp.eval(&page, "performance.clearMarks(); true")?;
+        cdp.eval(&page, CLICK_NEXT_JS)?;
+        cdp.wait_for(&page, SETTLED_JS, LOAD_LIMIT)?;
+        cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
+        if i > 0 {
+            app.push(Render::from(marks(cdp, &page)?));
+        }
+        cdp.pump(Duration::from_millis(100))?;
+    }
+    cdp.close_page(page)?;
+
+    let page = cdp.new_page(false)?;
+    cdp.navigate(
+        &page,
+        &format!("{base}/vanilla.html?url={}", encode(api_url)),
+    )?;
+    cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
+    let sep = if api_url.ends_with(['?', '&']) {
+        ""
+    } else {
+        "&"
+    };
+    let mut vanilla = Vec::new();
+    for i in 0..=runs {
+        let next = format!("{api_url}{sep}page={}", i + 2);
+        cdp.eval(
+            &page,
+            &format!(
+                "performance.clearMarks(); scaleRender({}); true",
+                Value::String(next)
+            ),
+        )?;
+        cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
+        if i > 0 {
+            vanilla.push(Render::from(marks(cdp, &page)?));
+        }
+        cdp.pump(Duration::from_millis(100))?;
+    }
+    cdp.close_page(page)?;
+    Ok((app, vanilla))
 }
 
 /// Percent-encodes a query parameter value.
