@@ -30,7 +30,9 @@
 //!
 //! Two info lines give the initial load's floor: the smallest app on the
 //! same stack (`xtask/bench/floor`), built the same way, with and without
-//! one page of data. Two sections explain the figures rather than judge
+//! one page of data; another gives the 1000-row render in pages that are
+//! already warm, next to the budget's first render. Two sections explain
+//! the figures rather than judge
 //! them: where the
 //! wasm's bytes go (per crate and function, from the name section of a
 //! names-keeping `wasm-opt` run), and where a 1000-row render's CPU time
