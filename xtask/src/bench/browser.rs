@@ -242,22 +242,11 @@ pub fn render_1000_warm(
     let page = cdp.new_page(false)?;
     cdp.navigate(&page, &format!("{base}/jobs?page_size=1000"))?;
     cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
-    let mut app = Vec::new();
-    for i in 0..=runs {
-        cdp.eval(&page, "performance.clearMarks(); true")?;
-        cdp.eval(&page, CLICK_NEXT_JS)?;
-        cdp.wait_for(&page, SETTLED_JS, LOAD_LIMIT)?;
-        cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
-        let m = marks(cdp, &page)?;
-        in_order(
-            "the app's page change",
-            &[m.click, m.request, m.response, m.decoded, m.dom, m.rows],
-        )?;
-        if i > 0 {
-            app.push(Render::from(m));
-        }
-        cdp.pump(Duration::from_millis(100))?;
-    }
+    let app: Vec<Render> = click_marks(cdp, &page, CLICK_NEXT_JS, runs + 1, 1000)?
+        .into_iter()
+        .skip(1)
+        .map(Render::from)
+        .collect();
     cdp.close_page(page)?;
 
     let page = cdp.new_page(false)?;
@@ -348,18 +337,42 @@ const SETTLED_JS: &str = r#"(() => {
 })()"#;
 
 /// Click to new rows, minus request to response: (rows − click) −
-/// (response − request), for `clicks` clicks of the given button.
-pub fn clicks(cdp: &mut Cdp, page: &Page, click_js: &str, clicks: usize) -> Result<Vec<f64>> {
+/// (response − request), for `clicks` clicks of the given button on a
+/// table of `rows` rows.
+pub fn clicks(
+    cdp: &mut Cdp,
+    page: &Page,
+    click_js: &str,
+    clicks: usize,
+    rows: usize,
+) -> Result<Vec<f64>> {
+    Ok(click_marks(cdp, page, click_js, clicks, rows)?
+        .iter()
+        .map(|m| (m.rows - m.click) - (m.response - m.request))
+        .collect())
+}
+
+/// The marks of each of `clicks` clicks of the given button, each taken
+/// once the page shows its new `rows` rows, and checked for order.
+fn click_marks(
+    cdp: &mut Cdp,
+    page: &Page,
+    click_js: &str,
+    clicks: usize,
+    rows: usize,
+) -> Result<Vec<Marks>> {
+    let settled = format!("{SETTLED_JS} && {}", rows_shown(rows));
     let mut out = Vec::new();
     for _ in 0..clicks {
         cdp.eval(page, "performance.clearMarks(); true")?;
         cdp.eval(page, click_js)?;
-        cdp.wait_for(page, SETTLED_JS, LOAD_LIMIT)?;
+        cdp.wait_for(page, &settled, LOAD_LIMIT)?;
         let m = marks(cdp, page)?;
-        if m.request < m.click || m.response < m.request {
-            return Err(format!("marks out of order after a click: {m:?}"));
-        }
-        out.push((m.rows - m.click) - (m.response - m.request));
+        in_order(
+            "marks after a click",
+            &[m.click, m.request, m.response, m.decoded, m.dom, m.rows],
+        )?;
+        out.push(m);
         // Let the page go idle between clicks.
         cdp.pump(Duration::from_millis(100))?;
     }
@@ -376,10 +389,10 @@ pub fn sort_and_page(cdp: &mut Cdp, base: &str, n: usize) -> Result<Interactions
     cdp.navigate(&page, &format!("{base}/jobs?page_size=100"))?;
     cdp.wait_for(&page, &rows_shown(100), LOAD_LIMIT)?;
     // One of each first, not counted: the first use of a code path.
-    clicks(cdp, &page, CLICK_SORT_JS, 1)?;
-    let sort = clicks(cdp, &page, CLICK_SORT_JS, n)?;
-    clicks(cdp, &page, CLICK_NEXT_JS, 1)?;
-    let pages = clicks(cdp, &page, CLICK_NEXT_JS, n)?;
+    clicks(cdp, &page, CLICK_SORT_JS, 1, 100)?;
+    let sort = clicks(cdp, &page, CLICK_SORT_JS, n, 100)?;
+    clicks(cdp, &page, CLICK_NEXT_JS, 1, 100)?;
+    let pages = clicks(cdp, &page, CLICK_NEXT_JS, n, 100)?;
     cdp.close_page(page)?;
     Ok(Interactions { sort, page: pages })
 }
