@@ -184,17 +184,57 @@ impl IsoDuration {
     }
 }
 
+/// A component's number: digits with at most one decimal separator (`.`
+/// or ISO's `,`) and at least one digit; no sign, exponent or blank, which
+/// `f64::from_str` would let through.
+///
+/// Read by hand rather than with `f64::from_str`, which is this crate's
+/// only use of core's general float parser: that parser is about 17 KB of
+/// the wasm (most of it a table of powers of five), some 11 KiB as sent.
+/// With at most 15 significant digits and 22 decimal places (any duration
+/// a person writes, and every one the console writes) the digits and the
+/// power of ten are exact in an `f64`, so one division gives the correctly
+/// rounded value, the same as `from_str`'s (a property test holds them
+/// equal). Past that, digits after the 19th significant one are dropped
+/// and the value may differ from `from_str`'s in its last bit: a
+/// nanosecond of a day is 15 significant digits.
 fn parse_component(num: &str) -> Option<f64> {
-    // Digits with at most one decimal point (either `.` or ISO's `,`); no
-    // signs, exponents or blanks, which `f64::from_str` would let through.
-    if num.is_empty()
-        || !num
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-    {
+    let mut mantissa: u64 = 0;
+    // Significant digits in `mantissa`, and how many of them (or of the
+    // zeros before them) come after the separator.
+    let mut digits = 0u32;
+    let mut decimals = 0i32;
+    let mut separator = false;
+    let mut any_digit = false;
+    for b in num.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                any_digit = true;
+                if mantissa == 0 && b == b'0' {
+                    // A leading zero: only its place counts.
+                    decimals += i32::from(separator);
+                } else if digits < 19 {
+                    mantissa = mantissa * 10 + u64::from(b - b'0');
+                    digits += 1;
+                    decimals += i32::from(separator);
+                } else if !separator {
+                    // Twenty integer digits: far over the limit.
+                    return None;
+                }
+            }
+            b'.' | b',' if !separator => separator = true,
+            _ => return None,
+        }
+    }
+    if !any_digit {
         return None;
     }
-    let v: f64 = num.replace(',', ".").parse().ok()?;
+    // 10^22 is the largest power of ten an `f64` holds exactly.
+    let v = if decimals <= 22 {
+        mantissa as f64 / 10f64.powi(decimals)
+    } else {
+        mantissa as f64 / 1e22 / 10f64.powi(decimals - 22)
+    };
     (v.is_finite() && v <= MAX_COMPONENT).then_some(v)
 }
 
@@ -364,6 +404,64 @@ mod tests {
     }
 
     #[test]
+    fn duration_numbers_read_as_from_str_reads_them() {
+        let from_str = |t: &str| t.replace(',', ".").parse::<f64>().unwrap();
+        for text in [
+            "1.5",
+            "1,5",
+            "1.",
+            ".5",
+            ",25",
+            "0",
+            "000",
+            "00.000",
+            "007.50",
+            "0.1",
+            "0.3",
+            "10000000",
+            "9999999.99999999",
+            "0.0000000000000000000000001",
+        ] {
+            assert_eq!(
+                parse_component(text).map(f64::to_bits),
+                Some(from_str(text).to_bits()),
+                "{text}"
+            );
+        }
+        // Past 15 significant digits: the last bit may differ, no more.
+        for text in [
+            "9999999.999999999",
+            "1234567.12345678901234567",
+            "0.66666666666666666666666666666",
+        ] {
+            let (got, want) = (parse_component(text).unwrap(), from_str(text));
+            assert!(
+                got.to_bits().abs_diff(want.to_bits()) <= 1,
+                "{text}: {got} against {want}"
+            );
+        }
+        for bad in [
+            "",
+            ".",
+            ",",
+            "1.2.3",
+            "1.,5",
+            "1,5,",
+            "+1",
+            "-1",
+            "1e3",
+            " 1",
+            "1 ",
+            "1_0",
+            "10000000.1",
+            "100000000",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_component(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn durations_scale_rejects() {
         for bad in [
             "P1W", "P1M", "P1Y", "P", "PT", "P1H", "PT1D", "PTH", "PT-1H", "PT1e3S", "PT1M1H",
@@ -450,6 +548,31 @@ mod tests {
             };
             let back = IsoDuration::parse(&dur.to_string()).unwrap();
             prop_assert_eq!(back.total_millis(), dur.total_millis());
+        }
+
+        /// Up to 15 significant digits and 22 decimal places the hand
+        /// reader gives `f64::from_str`'s value, bit for bit.
+        #[test]
+        fn duration_numbers_equal_from_str(
+            int in 0u32..=9_999_999,
+            zeros in 0usize..8,
+            frac in proptest::option::of("[0-9]{1,7}"),
+            comma in any::<bool>(),
+        ) {
+            let mut text = format!("{}{int}", "0".repeat(zeros));
+            if let Some(f) = &frac {
+                text.push(if comma { ',' } else { '.' });
+                text.push_str(f);
+            }
+            let expected: f64 = text.replace(',', ".").parse().unwrap();
+            prop_assert_eq!(parse_component(&text).map(f64::to_bits), Some(expected.to_bits()), "{}", text);
+        }
+
+        #[test]
+        fn small_fractions_equal_from_str(zeros in 0usize..15, digits in "[1-9][0-9]{0,6}") {
+            let text = format!("0.{}{digits}", "0".repeat(zeros));
+            let expected: f64 = text.parse().unwrap();
+            prop_assert_eq!(parse_component(&text).map(f64::to_bits), Some(expected.to_bits()), "{}", text);
         }
 
         #[test]
