@@ -351,6 +351,10 @@ fn cancel_a_running_job_through_the_dialog() {
             "{dialog}"
         );
         ensure!(dialog.contains(&name), "dialog names the type: {dialog}");
+        ensure!(
+            dialog.contains(") is running."),
+            "dialog says the status: {dialog}"
+        );
         // Focus moved into the dialog.
         let focus_inside = b
             .execute(

@@ -4,6 +4,20 @@
 //! of a Django session without its CSRF token, and no answer at all.
 
 use crate::api::ApiError;
+use scale_jobs_shared::JobStatus;
+
+/// The status as the cancel dialog's sentence says it: "Job 7 (…) is
+/// running." Our labels are ASCII, so `to_ascii_lowercase` is exact for
+/// them (`str::to_lowercase` would also ship Unicode's case table, about
+/// 12 KB of wasm, for this one sentence); a status we do not know reads as
+/// the server sent it.
+pub fn status_in_sentence(status: Option<&JobStatus>) -> String {
+    match status {
+        Some(JobStatus::Unknown(s)) => s.clone(),
+        Some(s) => s.label().to_ascii_lowercase(),
+        None => String::new(),
+    }
+}
 
 pub fn cancel_failure_message(e: &ApiError) -> String {
     match e {
@@ -38,6 +52,15 @@ mod tests {
 
     fn fail(status: u16, body: &str) -> String {
         cancel_failure_message(&interpret::<JobDetails>(status, body).unwrap_err())
+    }
+
+    #[test]
+    fn the_dialog_says_the_status_in_lower_case_and_an_unknown_one_as_sent() {
+        assert_eq!(status_in_sentence(Some(&JobStatus::Running)), "running");
+        assert_eq!(status_in_sentence(Some(&JobStatus::Failed)), "failed");
+        let odd = JobStatus::parse("ÉTAT_INCONNU");
+        assert_eq!(status_in_sentence(Some(&odd)), "ÉTAT_INCONNU");
+        assert_eq!(status_in_sentence(None), "");
     }
 
     #[test]

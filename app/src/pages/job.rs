@@ -443,7 +443,7 @@ fn IoSection(
         <section class="panel" aria-labelledby=id>
             <h2 id=id>{title}</h2>
             {if empty {
-                view! { <p class="muted">{format!("This job type declares no {}.", title.to_lowercase())}</p> }.into_any()
+                view! { <p class="muted">{format!("This job type declares no {}.", title.to_ascii_lowercase())}</p> }.into_any()
             } else {
                 view! {
                     <table class="jobs io" aria-labelledby=id>
@@ -733,11 +733,7 @@ fn CancelControl(
             .trim()
             .to_string()
     };
-    let status_label = job
-        .status
-        .as_ref()
-        .map(|s| s.label().to_lowercase())
-        .unwrap_or_default();
+    let status_label = crate::logic::cancel::status_in_sentence(job.status.as_ref());
 
     let open = move |_| {
         if let Some(d) = dialog.get() {
