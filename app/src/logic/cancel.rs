@@ -9,8 +9,9 @@ use scale_jobs_shared::JobStatus;
 /// The status as the cancel dialog's sentence says it: "Job 7 (…) is
 /// running." Our labels are ASCII, so `to_ascii_lowercase` is exact for
 /// them (`str::to_lowercase` would also ship Unicode's case table, about
-/// 12 KB of wasm, for this one sentence); a status we do not know reads as
-/// the server sent it.
+/// 12 KB of wasm, for this one sentence). The dialog is offered only for
+/// statuses Scale lets one cancel, all of them known; a status we do not
+/// know, should one reach here, reads as the server sent it.
 pub fn status_in_sentence(status: Option<&JobStatus>) -> String {
     match status {
         Some(JobStatus::Unknown(s)) => s.clone(),
