@@ -12,14 +12,17 @@
 //! 1. The initial load: every asset `index.html` and `boot.js` name
 //!    (wasm, JS, CSS), raw and as the server sends it to a client that
 //!    says `Accept-Encoding: br, gzip` (body bytes counted, not decoded).
-//! 2. First rows: `scale:rows` of `/jobs?page_size=100`, relative to
-//!    navigation start, over cold loads (a new browser context each, cache
-//!    disabled).
+//! 2. First rows: `scale:painted` of `/jobs?page_size=100` (from a timer
+//!    set in the rows' frame: they are laid out and painted),
+//!    relative to navigation start, over cold loads (a new browser context
+//!    each, cache disabled); beside it, as info, `scale:rows` (the rows'
+//!    own frame starting), which runs before 2026-11-30 reported.
 //! 3. 1000 rows: `scale:rows − scale:response` of `/jobs?page_size=1000`
 //!    and of `xtask/bench/vanilla.html` (hand-written DOM code, same API
 //!    URL, same columns), alternately in the same browser.
-//! 4. Sort and page changes on a 100-row table: `(rows − click) −
-//!    (response − request)`, i.e. the app's own time, network excluded.
+//! 4. Sort and page changes on a 100-row table: `(painted − click) −
+//!    (response − request)`, i.e. the app's and the browser's time to the
+//!    new rows laid out and painted, network excluded.
 //! 5. Memory: V8 heap in use plus `WebAssembly.Memory` size, after a
 //!    forced GC, after 10 and after 200 in-app page changes, with
 //!    auto-refresh every second.
@@ -276,9 +279,16 @@ pub fn run(args: &[String]) -> Result {
                     let lines = [
                         (
                             "first-rows",
-                            "first_rows_ms",
-                            "First rows",
+                            "first_rows_painted_ms",
+                            FIRST_ROWS_WHAT,
                             Goal::AtMost(300.0),
+                            "ms",
+                        ),
+                        (
+                            "first-rows",
+                            "first_rows_ms",
+                            FIRST_ROWS_FRAME_WHAT,
+                            Goal::None,
                             "ms",
                         ),
                         (
@@ -936,53 +946,86 @@ fn profile(dist: &Path, out: &Path, db: &Path, chromium: &Path) -> Result<(Strin
     Ok((md, json))
 }
 
+// The first-rows lines' names say "median of 11".
+const _: () = assert!(COLD_LOADS == 11);
+
+/// What the first-rows budget line measures.
+const FIRST_ROWS_WHAT: &str =
+    "First table row painted, /jobs?page_size=100, cold load (median of 11)";
+/// The info line beside it: the measure runs before 2026-11-30 reported.
+const FIRST_ROWS_FRAME_WHAT: &str =
+    "First table rows in the DOM, their frame starting, /jobs?page_size=100, cold load (median of 11)";
+
 fn first_rows(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
-    let what =
-        format!("First table row painted, /jobs?page_size=100, cold load (median of {COLD_LOADS})");
     match browser::cold_loads(cdp, &format!("{base}/jobs?page_size=100"), COLD_LOADS) {
         Ok(loads) => {
             let m =
                 |f: fn(&browser::ColdLoad) -> f64| browser::median_of(&loads, f).unwrap_or(-1.0);
+            let painted: Vec<f64> = loads.iter().map(|l| l.painted).collect();
             let rows: Vec<f64> = loads.iter().map(|l| l.first_rows).collect();
             report.push(line(
-                "first_rows_ms",
-                &what,
+                "first_rows_painted_ms",
+                FIRST_ROWS_WHAT,
                 Goal::AtMost(300.0),
-                m(|l| l.first_rows),
+                m(|l| l.painted),
                 "ms",
                 format!(
-                    "`performance.getEntriesByName('scale:rows')[0].startTime` (the animation frame after the rows are in the DOM), \
-                     each load in a new browser context with the cache disabled; samples {}. Medians of the steps before it: \
+                    "`performance.getEntriesByName('scale:painted')[0].startTime`: the app marks it from a timer set in the animation \
+                     frame its first rows go into, which fires once the browser has laid that frame out and painted it (the main \
+                     thread's part; the pixels follow). Each load in a new browser context with the cache disabled; samples {}. \
+                     Medians of the steps before it: \
                      wasm downloaded {:.0} ms, app started (`scale:start`) {:.0} ms, config.json requested {:.0} ms and received {:.0} ms, \
-                     first contentful paint {:.0} ms, list request started {:.0} ms, \
-                     response received {:.0} ms, JSON decoded {:.0} ms",
-                    list(&rows),
+                     list request started {:.0} ms, response received {:.0} ms, JSON decoded {:.0} ms, \
+                     rows in the DOM and their frame starting (`scale:rows`) {:.0} ms; first contentful paint (on screen) {:.0} ms",
+                    list(&painted),
                     m(|l| l.wasm_loaded),
                     m(|l| l.started),
                     m(|l| l.config_start),
                     m(|l| l.config_end),
-                    m(|l| l.first_contentful_paint),
                     m(|l| l.request),
                     m(|l| l.response),
                     m(|l| l.decoded),
+                    m(|l| l.first_rows),
+                    m(|l| l.first_contentful_paint),
+                ),
+            ));
+            report.push(line(
+                "first_rows_ms",
+                FIRST_ROWS_FRAME_WHAT,
+                Goal::None,
+                m(|l| l.first_rows),
+                "ms",
+                format!(
+                    "`performance.getEntriesByName('scale:rows')[0].startTime` of the same loads: the animation frame the \
+                     first rows go into, before it lays them out; what earlier runs called first rows painted. Samples {}",
+                    list(&rows),
                 ),
             ));
             report.detail(
                 "first_rows_loads",
                 json!(loads.iter().map(|l| json!({
-                    "first_rows_ms": l.first_rows, "request_ms": l.request, "response_ms": l.response,
+                    "painted_ms": l.painted, "first_rows_ms": l.first_rows, "request_ms": l.request, "response_ms": l.response,
                     "decoded_ms": l.decoded, "wasm_loaded_ms": l.wasm_loaded, "fcp_ms": l.first_contentful_paint,
                     "config_start_ms": l.config_start, "config_end_ms": l.config_end, "started_ms": l.started,
                 })).collect::<Vec<_>>()),
             );
         }
-        Err(e) => report.push(failed(
-            "first_rows_ms",
-            &what,
-            Goal::AtMost(300.0),
-            "ms",
-            &e,
-        )),
+        Err(e) => {
+            report.push(failed(
+                "first_rows_painted_ms",
+                FIRST_ROWS_WHAT,
+                Goal::AtMost(300.0),
+                "ms",
+                &e,
+            ));
+            report.push(failed(
+                "first_rows_ms",
+                FIRST_ROWS_FRAME_WHAT,
+                Goal::None,
+                "ms",
+                &e,
+            ));
+        }
     }
 }
 
@@ -1000,6 +1043,8 @@ fn render_1000(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) -> Option<St
             let app_build = browser::median_of(&runs.app, |r| r.build).unwrap_or(0.0);
             let app_parse = browser::median_of(&runs.app, |r| r.parse).unwrap_or(0.0);
             let vanilla_build = browser::median_of(&runs.vanilla, |r| r.build).unwrap_or(0.0);
+            let app_frame = browser::median_of(&runs.app, |r| r.frame).unwrap_or(0.0);
+            let vanilla_frame = browser::median_of(&runs.vanilla, |r| r.frame).unwrap_or(0.0);
             report.push(line(
                 "render_1000_app_ms",
                 "1000-row render, app: response → rows in DOM (median)",
@@ -1010,7 +1055,9 @@ fn render_1000(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) -> Option<St
                     "`scale:rows − scale:response` of /jobs?page_size=1000, {RENDER_RUNS} page loads; samples {}; \
                      medians of the parts: JSON decoding (`scale:decoded − scale:response`) {app_decode:.1} ms, \
                      building the rows (`scale:dom − scale:decoded`) {app_build:.1} ms, of which the browser's \
-                     parsing of their HTML and their insertion (`scale:dom − scale:html`) {app_parse:.1} ms",
+                     parsing of their HTML and their insertion (`scale:dom − scale:html`) {app_parse:.1} ms; \
+                     after it, outside the figure, the frame that lays the rows out and paints them \
+                     (`scale:painted − scale:rows`) {app_frame:.1} ms",
                     list(&app)
                 ),
             ));
@@ -1022,7 +1069,8 @@ fn render_1000(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) -> Option<St
                 "ms",
                 format!(
                     "xtask/bench/vanilla.html on the same API URL (`{}`), loads alternating with the app's; samples {}; \
-                     medians of the parts: JSON.parse {vanilla_decode:.1} ms, building the rows {vanilla_build:.1} ms",
+                     medians of the parts: JSON.parse {vanilla_decode:.1} ms, building the rows {vanilla_build:.1} ms; \
+                     after it, the frame that lays the rows out and paints them {vanilla_frame:.1} ms",
                     runs.api_url,
                     list(&vanilla)
                 ),
@@ -1153,28 +1201,42 @@ fn render_1000_warm(report: &mut Report, cdp: &mut cdp::Cdp, base: &str, api_url
 
 fn sort_and_page(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
     let sort_what =
-        format!("Sort change (Priority header), 100 rows, network excluded (median of {CLICKS})");
+        format!("Sort change (Priority header), 100 rows, click to rows painted, network excluded (median of {CLICKS})");
     let page_what =
-        format!("Page change (Next page), 100 rows, network excluded (median of {CLICKS})");
-    let how = "`(scale:rows − scale:click) − (scale:response − scale:request)`: click to rows in the DOM minus the request's time \
-               on the network; one unmeasured click first";
+        format!("Page change (Next page), 100 rows, click to rows painted, network excluded (median of {CLICKS})");
+    let how = "`(scale:painted − scale:click) − (scale:response − scale:request)`: click to the new rows laid out and \
+               painted (a timer set in their frame firing) minus the request's time on the network; one unmeasured click first";
+    let note = |clicks: &[browser::Click]| {
+        let painted: Vec<f64> = clicks.iter().map(|c| c.painted).collect();
+        let rows: Vec<f64> = clicks.iter().map(|c| c.rows).collect();
+        format!(
+            "{how}; samples {}; to the rows' frame starting instead (`scale:rows`, what runs before 2026-11-30 reported): \
+             median {:.1} ms, samples {}",
+            list(&painted),
+            median(&rows).unwrap_or(-1.0),
+            list(&rows),
+        )
+    };
+    let painted = |clicks: &[browser::Click]| {
+        median(&clicks.iter().map(|c| c.painted).collect::<Vec<_>>()).unwrap_or(-1.0)
+    };
     match browser::sort_and_page(cdp, base, CLICKS) {
         Ok(r) => {
             report.push(line(
                 "sort_change_ms",
                 &sort_what,
                 Goal::AtMost(50.0),
-                median(&r.sort).unwrap_or(-1.0),
+                painted(&r.sort),
                 "ms",
-                format!("{how}; samples {}", list(&r.sort)),
+                note(&r.sort),
             ));
             report.push(line(
                 "page_change_ms",
                 &page_what,
                 Goal::AtMost(50.0),
-                median(&r.page).unwrap_or(-1.0),
+                painted(&r.page),
                 "ms",
-                format!("{how}; samples {}", list(&r.page)),
+                note(&r.page),
             ));
         }
         Err(e) => {

@@ -87,17 +87,22 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                     error.set(None);
                     data.set(Some((q, page)));
                     loaded_at.set(Some(now_ms()));
-                    // After the rows are in the DOM, before they are painted;
-                    // the first one after navigation start is "first rows".
+                    // The frame the rows go into starts: they are in the
+                    // DOM, not yet laid out or painted.
                     request_animation_frame(move || {
                         api::mark("scale:rows");
-                        // The filter suggestions, and the filter bar's redraw,
-                        // wait until the rows are painted: learning them from
-                        // 1000 rows took 2-3 ms in a cold page. They are this
-                        // page's, kept here, and the sets are the app's: a
-                        // newer page or leaving this one loses none.
+                        // A timer set in a frame's callback fires once the
+                        // browser has laid out and painted that frame.
                         leptos::task::spawn_local(async move {
                             gloo_timers::future::TimeoutFuture::new(0).await;
+                            // The rows are painted; the first mark after
+                            // navigation start is "first rows painted".
+                            api::mark("scale:painted");
+                            // The filter suggestions, and the filter bar's
+                            // redraw, wait until now: learning them from 1000
+                            // rows took 2-3 ms in a cold page. They are this
+                            // page's, kept here, and the sets are the app's: a
+                            // newer page or leaving this one loses none.
                             learn(app.seen_type_names, names);
                             learn(app.seen_categories, categories);
                         });

@@ -26,7 +26,8 @@ const MARKS_JS: &str = r#"(() => {
   const first = n => { const a = all(n); return a.length ? a[0] : -1; };
   return {
     request: last("scale:request"), response: last("scale:response"),
-    decoded: last("scale:decoded"), html: last("scale:html"), dom: last("scale:dom"), rows: last("scale:rows"), click: last("scale:click"),
+    decoded: last("scale:decoded"), html: last("scale:html"), dom: last("scale:dom"), rows: last("scale:rows"),
+    painted: last("scale:painted"), click: last("scale:click"),
     first_request: first("scale:request"), first_response: first("scale:response"),
     first_decoded: first("scale:decoded"), first_rows: first("scale:rows"),
   };
@@ -41,7 +42,11 @@ pub struct Marks {
     pub html: f64,
     /// Rows in the DOM (before the frame that paints them).
     pub dom: f64,
+    /// The frame the rows go into starts (`scale:rows`).
     pub rows: f64,
+    /// A timer set in that frame fires: the rows are laid out and painted
+    /// (`scale:painted`, app only).
+    pub painted: f64,
     pub click: f64,
     pub first_request: f64,
     pub first_response: f64,
@@ -59,6 +64,7 @@ fn marks(cdp: &mut Cdp, page: &Page) -> Result<Marks> {
         html: f("html"),
         dom: f("dom"),
         rows: f("rows"),
+        painted: f("painted"),
         click: f("click"),
         first_request: f("first_request"),
         first_response: f("first_response"),
@@ -75,6 +81,14 @@ fn rows_shown(n: usize) -> String {
     )
 }
 
+/// As [`rows_shown`], and the rows are laid out and painted.
+fn rows_painted(n: usize) -> String {
+    format!(
+        "{} && performance.getEntriesByName('scale:painted').length > 0",
+        rows_shown(n)
+    )
+}
+
 // ---------------------------------------------------------------------------
 // 2. First rows on a cold load
 // ---------------------------------------------------------------------------
@@ -82,7 +96,12 @@ fn rows_shown(n: usize) -> String {
 /// One cold load: its own browser context (empty cache and storage).
 #[derive(Debug, Clone, Copy)]
 pub struct ColdLoad {
+    /// The first rows in the DOM: the animation frame they go into starts
+    /// (`scale:rows`).
     pub first_rows: f64,
+    /// A timer set in that frame fires (`scale:painted`): the rows have
+    /// been laid out and painted.
+    pub painted: f64,
     pub request: f64,
     pub response: f64,
     pub decoded: f64,
@@ -106,7 +125,15 @@ pub fn cold_loads(cdp: &mut Cdp, url: &str, runs: usize) -> Result<Vec<ColdLoad>
             json!({ "cacheDisabled": true }),
         )?;
         cdp.navigate(&page, url)?;
-        cdp.wait_for(&page, &rows_shown(100), LOAD_LIMIT)?;
+        cdp.wait_for(&page, &rows_painted(100), LOAD_LIMIT)?;
+        // Paint timing reports a frame once it is on screen, a little after
+        // the main thread is done with it; a browser that never reports
+        // one leaves the step at -1.
+        let _ = cdp.wait_for(
+            &page,
+            "performance.getEntriesByName('first-contentful-paint').length > 0",
+            Duration::from_secs(2),
+        );
         let m = marks(cdp, &page)?;
         let extra = cdp.eval(
             &page,
@@ -116,8 +143,9 @@ pub fn cold_loads(cdp: &mut Cdp, url: &str, runs: usize) -> Result<Vec<ColdLoad>
               const config = res.find(e => e.name.endsWith("/config.json"));
               const fcp = performance.getEntriesByName("first-contentful-paint")[0];
               const start = performance.getEntriesByName("scale:start", "mark")[0];
+              const painted = performance.getEntriesByName("scale:painted", "mark")[0];
               return {
-                started: start ? start.startTime : -1,
+                started: start ? start.startTime : -1, painted: painted ? painted.startTime : -1,
                 wasm: wasm ? wasm.responseEnd : -1, fcp: fcp ? fcp.startTime : -1,
                 config_start: config ? config.startTime : -1, config_end: config ? config.responseEnd : -1,
               };
@@ -125,6 +153,7 @@ pub fn cold_loads(cdp: &mut Cdp, url: &str, runs: usize) -> Result<Vec<ColdLoad>
         )?;
         out.push(ColdLoad {
             first_rows: m.first_rows,
+            painted: extra["painted"].as_f64().unwrap_or(-1.0),
             request: m.first_request,
             response: m.first_response,
             decoded: m.first_decoded,
@@ -154,6 +183,10 @@ pub struct Render {
     /// the browser parsing it and the rows going in. Negative when the page
     /// has no such mark (the vanilla page builds nodes, not text).
     pub parse: f64,
+    /// The frame the rows go into, from its start to the rows laid out and
+    /// painted (`scale:painted − scale:rows`): the browser's work, outside
+    /// the render figure.
+    pub frame: f64,
 }
 
 impl From<Marks> for Render {
@@ -167,6 +200,11 @@ impl From<Marks> for Render {
             // scale:dom every time).
             parse: if m.html >= m.decoded && m.decoded >= 0.0 {
                 m.dom - m.html
+            } else {
+                -1.0
+            },
+            frame: if m.painted >= m.rows && m.rows >= 0.0 {
+                m.painted - m.rows
             } else {
                 -1.0
             },
@@ -191,7 +229,7 @@ pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns>
         // The app first: it says which URL it fetches.
         let page = cdp.new_page(false)?;
         cdp.navigate(&page, &format!("{base}/jobs?page_size=1000"))?;
-        cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
+        cdp.wait_for(&page, &rows_painted(1000), LOAD_LIMIT)?;
         app.push(Render::from(marks(cdp, &page)?));
         if api_url.is_empty() {
             let found = cdp.eval(
@@ -212,7 +250,7 @@ pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns>
         let page = cdp.new_page(false)?;
         let url = format!("{base}/vanilla.html?url={}", encode(&api_url));
         cdp.navigate(&page, &url)?;
-        cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
+        cdp.wait_for(&page, &rows_painted(1000), LOAD_LIMIT)?;
         vanilla.push(Render::from(marks(cdp, &page)?));
         cdp.close_page(page)?;
     }
@@ -270,7 +308,7 @@ pub fn render_1000_warm(
                 Value::String(next)
             ),
         )?;
-        cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
+        cdp.wait_for(&page, &rows_painted(1000), LOAD_LIMIT)?;
         let m = marks(cdp, &page)?;
         in_order(
             "the baseline's page change",
@@ -345,11 +383,26 @@ pub fn clicks(
     click_js: &str,
     clicks: usize,
     rows: usize,
-) -> Result<Vec<f64>> {
+) -> Result<Vec<Click>> {
     Ok(click_marks(cdp, page, click_js, clicks, rows)?
         .iter()
-        .map(|m| (m.rows - m.click) - (m.response - m.request))
+        .map(|m| {
+            let network = m.response - m.request;
+            Click {
+                painted: (m.painted - m.click) - network,
+                rows: (m.rows - m.click) - network,
+            }
+        })
         .collect())
+}
+
+/// One click's time, the request's time on the network taken out.
+#[derive(Debug, Clone, Copy)]
+pub struct Click {
+    /// To the new rows laid out and painted (`scale:painted`).
+    pub painted: f64,
+    /// To the frame they go into starting (`scale:rows`).
+    pub rows: f64,
 }
 
 /// The marks of each of `clicks` clicks of the given button, each taken
@@ -361,7 +414,7 @@ fn click_marks(
     clicks: usize,
     rows: usize,
 ) -> Result<Vec<Marks>> {
-    let settled = format!("{SETTLED_JS} && {}", rows_shown(rows));
+    let settled = format!("{SETTLED_JS} && {}", rows_painted(rows));
     let mut out = Vec::new();
     for _ in 0..clicks {
         cdp.eval(page, "performance.clearMarks(); true")?;
@@ -370,7 +423,9 @@ fn click_marks(
         let m = marks(cdp, page)?;
         in_order(
             "marks after a click",
-            &[m.click, m.request, m.response, m.decoded, m.dom, m.rows],
+            &[
+                m.click, m.request, m.response, m.decoded, m.dom, m.rows, m.painted,
+            ],
         )?;
         out.push(m);
         // Let the page go idle between clicks.
@@ -380,8 +435,8 @@ fn click_marks(
 }
 
 pub struct Interactions {
-    pub sort: Vec<f64>,
-    pub page: Vec<f64>,
+    pub sort: Vec<Click>,
+    pub page: Vec<Click>,
 }
 
 pub fn sort_and_page(cdp: &mut Cdp, base: &str, n: usize) -> Result<Interactions> {
@@ -781,6 +836,29 @@ mod tests {
         assert!(in_order("x", &[1.0, 2.0, 2.0, 5.0]).is_ok());
         assert!(in_order("x", &[1.0, 3.0, 2.0]).is_err());
         assert!(in_order("x", &[-1.0, 2.0, 3.0]).is_err());
+    }
+
+    #[test]
+    fn a_render_frame_is_painted_minus_rows_when_both_were_marked() {
+        let m = Marks {
+            response: 10.0,
+            decoded: 12.0,
+            dom: 20.0,
+            rows: 25.0,
+            painted: 70.0,
+            html: -1.0,
+            ..Marks::default()
+        };
+        let r = Render::from(m);
+        assert_eq!(
+            (r.render, r.decode, r.build, r.frame),
+            (15.0, 2.0, 8.0, 45.0)
+        );
+        assert_eq!(r.parse, -1.0, "no html mark, no parse part");
+        // A page that never marked painted, or a painted mark left from an
+        // earlier render, gives no frame rather than a made-up one.
+        assert_eq!(Render::from(Marks { painted: -1.0, ..m }).frame, -1.0);
+        assert_eq!(Render::from(Marks { painted: 20.0, ..m }).frame, -1.0);
     }
 
     #[test]
