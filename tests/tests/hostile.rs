@@ -1132,7 +1132,7 @@ fn failed_cancels_are_explained_and_the_job_is_read_again() {
                 (
                     "200 with the job still FAILED",
                     Reply::json(200, &data::details(1, "FAILED")),
-                    &["was not canceled"],
+                    &["job 1 is failed. It was not canceled."],
                 ),
             ];
             for (name, patch, expected) in cases {

@@ -6,17 +6,37 @@
 use crate::api::ApiError;
 use scale_jobs_shared::JobStatus;
 
-/// The status as the cancel dialog's sentence says it: "Job 7 (…) is
-/// running." Our labels are ASCII, so `to_ascii_lowercase` is exact for
+/// The status as a sentence says it: the cancel dialog's "Job 7 (…) is
+/// running.", and a cancel's answer, "job 7 is completed. It was not
+/// canceled." Our labels are ASCII, so `to_ascii_lowercase` is exact for
 /// them (`str::to_lowercase` would also ship Unicode's case table, about
-/// 12 KB of wasm, for this one sentence). The dialog is offered only for
-/// statuses Scale lets one cancel, all of them known; a status we do not
-/// know, should one reach here, reads as the server sent it.
+/// 12 KB of wasm, for these sentences). A status we do not know (a cancel's
+/// answer can carry any the server sends) reads as the server sent it.
 pub fn status_in_sentence(status: Option<&JobStatus>) -> String {
     match status {
         Some(JobStatus::Unknown(s)) => s.clone(),
         Some(s) => s.label().to_ascii_lowercase(),
         None => String::new(),
+    }
+}
+
+/// What to tell the operator once the server has answered a cancel with
+/// the job: whether it is canceled now, and the sentence saying so, or
+/// saying which status it is in instead.
+pub fn cancel_answer_message(id: i64, status: Option<&JobStatus>) -> (bool, String) {
+    match status {
+        Some(JobStatus::Canceled) => (true, format!("Job {id} was canceled.")),
+        Some(s) => (
+            false,
+            format!(
+                "The server answered, but job {id} is {}. It was not canceled.",
+                status_in_sentence(Some(s))
+            ),
+        ),
+        None => (
+            false,
+            format!("The server answered, but did not say job {id}'s status."),
+        ),
     }
 }
 
@@ -62,6 +82,30 @@ mod tests {
         let odd = JobStatus::parse("ÉTAT_INCONNU");
         assert_eq!(status_in_sentence(Some(&odd)), "ÉTAT_INCONNU");
         assert_eq!(status_in_sentence(None), "");
+    }
+
+    #[test]
+    fn a_cancel_answer_says_the_status_the_job_is_in() {
+        assert_eq!(
+            cancel_answer_message(7, Some(&JobStatus::Canceled)),
+            (true, "Job 7 was canceled.".to_string())
+        );
+        assert_eq!(
+            cancel_answer_message(7, Some(&JobStatus::Completed)),
+            (
+                false,
+                "The server answered, but job 7 is completed. It was not canceled.".to_string()
+            )
+        );
+        let (ok, m) = cancel_answer_message(8, Some(&JobStatus::parse("RESTARTING")));
+        assert!(!ok);
+        assert_eq!(
+            m,
+            "The server answered, but job 8 is RESTARTING. It was not canceled."
+        );
+        let (ok, m) = cancel_answer_message(9, None);
+        assert!(!ok);
+        assert!(m.contains("did not say job 9's status"), "{m}");
     }
 
     #[test]

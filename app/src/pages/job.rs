@@ -11,7 +11,7 @@ use crate::components::alert::ErrorAlert;
 use crate::components::status::{ErrorCategoryBadge, StatusBadge};
 use crate::components::time::{keep_times_current, ExactTime, RelTime, Since};
 use crate::context::{use_app, AppCtx};
-use crate::logic::cancel::cancel_failure_message;
+use crate::logic::cancel::{cancel_answer_message, cancel_failure_message};
 use crate::logic::format::{exact_time, format_duration_secs, human_bytes, human_mib};
 use crate::logic::links::safe_href;
 use crate::logic::timeline::{self, Timeline};
@@ -763,18 +763,7 @@ fn CancelControl(
             let r = api::cancel_job(&base, id).await;
             match r {
                 Ok(d) => {
-                    let shown = d.job.status.clone();
-                    let msg = match shown {
-                        Some(scale_jobs_shared::JobStatus::Canceled) => {
-                            format!("Job {id} was canceled.")
-                        }
-                        Some(s) => format!(
-                            "The server answered, but job {id} is {}. It was not canceled.",
-                            s.label()
-                        ),
-                        None => format!("The server answered, but did not say job {id}'s status."),
-                    };
-                    let ok = d.job.status == Some(scale_jobs_shared::JobStatus::Canceled);
+                    let (ok, msg) = cancel_answer_message(id, d.job.status.as_ref());
                     data.set(Some(d));
                     state.outcome.set(Some(if ok {
                         Outcome::Done(msg)
