@@ -16,7 +16,7 @@
 //!    set in the rows' frame: they are laid out and painted),
 //!    relative to navigation start, over cold loads (a new browser context
 //!    each, cache disabled); beside it, as info, `scale:rows` (the rows'
-//!    own frame starting), which runs before 2026-11-30 reported.
+//!    own frame starting), which runs before commit bec68f5 reported.
 //! 3. 1000 rows: `scale:rows − scale:response` of `/jobs?page_size=1000`
 //!    and of `xtask/bench/vanilla.html` (hand-written DOM code, same API
 //!    URL, same columns), alternately in the same browser.
@@ -188,14 +188,15 @@ pub fn run(args: &[String]) -> Result {
     let started = Instant::now();
     let opts = parse_args(args)?;
     let wants = |part: &str| opts.parts.contains(&part);
+    let out = target_dir().join("bench");
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let _lock = BenchLock::take(&out)?;
     if opts.build {
         setup::run()?;
         if opts.dist.is_none() {
             tasks::build_dist()?;
         }
     }
-    let out = target_dir().join("bench");
-    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let dist = out.join("dist");
     prepare_dist(opts.dist.as_deref().unwrap_or(&tasks::dist_dir()), &dist)?;
     let _ = std::fs::remove_file(out.join("app-with-names.wasm"));
@@ -307,15 +308,15 @@ pub fn run(args: &[String]) -> Result {
                         ),
                         (
                             "interactions",
-                            "sort_change_ms",
-                            "Sort change",
+                            "sort_change_painted_ms",
+                            SORT_WHAT,
                             Goal::AtMost(50.0),
                             "ms",
                         ),
                         (
                             "interactions",
-                            "page_change_ms",
-                            "Page change",
+                            "page_change_painted_ms",
+                            PAGE_WHAT,
                             Goal::AtMost(50.0),
                             "ms",
                         ),
@@ -672,8 +673,11 @@ impl BenchServer {
         {
             let tx = tx.clone();
             let listening = Arc::clone(&listening);
-            // Its start-up lines are shown; its request log is not.
+            // Its start-up lines are shown, and its first few accounts of
+            // a failed request (`internal error: ...`, a panic); its
+            // request log is not.
             std::thread::spawn(move || {
+                let mut failures = 0;
                 for l in BufReader::new(stream).lines().map_while(|l| l.ok()) {
                     if let Some(url) = listening_url(&l) {
                         println!("  server: {l}");
@@ -681,6 +685,11 @@ impl BenchServer {
                         let _ = tx.send(url);
                     } else if !listening.load(Ordering::Relaxed) {
                         println!("  server: {l}");
+                    } else if l.contains("internal error") || l.contains("panicked") {
+                        failures += 1;
+                        if failures <= 5 {
+                            println!("  server: {l}");
+                        }
                     }
                 }
             });
@@ -946,13 +955,18 @@ fn profile(dist: &Path, out: &Path, db: &Path, chromium: &Path) -> Result<(Strin
     Ok((md, json))
 }
 
-// The first-rows lines' names say "median of 11".
-const _: () = assert!(COLD_LOADS == 11);
+// The first-rows, sort and page lines' names say "median of 11".
+const _: () = assert!(COLD_LOADS == 11 && CLICKS == 11);
+
+const SORT_WHAT: &str =
+    "Sort change (Priority header), 100 rows, click to rows painted, network excluded (median of 11)";
+const PAGE_WHAT: &str =
+    "Page change (Next page), 100 rows, click to rows painted, network excluded (median of 11)";
 
 /// What the first-rows budget line measures.
 const FIRST_ROWS_WHAT: &str =
     "First table row painted, /jobs?page_size=100, cold load (median of 11)";
-/// The info line beside it: the measure runs before 2026-11-30 reported.
+/// The info line beside it: the measure runs before commit bec68f5 reported.
 const FIRST_ROWS_FRAME_WHAT: &str =
     "First table rows in the DOM, their frame starting, /jobs?page_size=100, cold load (median of 11)";
 
@@ -963,6 +977,7 @@ fn first_rows(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
                 |f: fn(&browser::ColdLoad) -> f64| browser::median_of(&loads, f).unwrap_or(-1.0);
             let painted: Vec<f64> = loads.iter().map(|l| l.painted).collect();
             let rows: Vec<f64> = loads.iter().map(|l| l.first_rows).collect();
+            let frames: Vec<f64> = loads.iter().map(|l| l.painted - l.first_rows).collect();
             report.push(line(
                 "first_rows_painted_ms",
                 FIRST_ROWS_WHAT,
@@ -975,18 +990,23 @@ fn first_rows(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
                      thread's part; the pixels follow). Each load in a new browser context with the cache disabled; samples {}. \
                      Medians of the steps before it: \
                      wasm downloaded {:.0} ms, app started (`scale:start`) {:.0} ms, config.json requested {:.0} ms and received {:.0} ms, \
-                     list request started {:.0} ms, response received {:.0} ms, JSON decoded {:.0} ms, \
-                     rows in the DOM and their frame starting (`scale:rows`) {:.0} ms; first contentful paint (on screen) {:.0} ms",
+                     list request started {:.0} ms, its answer in (resource timing) {:.0} ms and read by the app {:.0} ms, \
+                     JSON decoded {:.0} ms, \
+                     rows in the DOM and their frame starting (`scale:rows`) {:.0} ms; first contentful paint (on screen) {:.0} ms. \
+                     Each load's `scale:painted − scale:rows`: median {:.0} ms, samples {}",
                     list(&painted),
                     m(|l| l.wasm_loaded),
                     m(|l| l.started),
                     m(|l| l.config_start),
                     m(|l| l.config_end),
                     m(|l| l.request),
+                    m(|l| l.list_end),
                     m(|l| l.response),
                     m(|l| l.decoded),
                     m(|l| l.first_rows),
                     m(|l| l.first_contentful_paint),
+                    median(&frames).unwrap_or(-1.0),
+                    list(&frames),
                 ),
             ));
             report.push(line(
@@ -1004,7 +1024,7 @@ fn first_rows(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
             report.detail(
                 "first_rows_loads",
                 json!(loads.iter().map(|l| json!({
-                    "painted_ms": l.painted, "first_rows_ms": l.first_rows, "request_ms": l.request, "response_ms": l.response,
+                    "painted_ms": l.painted, "first_rows_ms": l.first_rows, "list_end_ms": l.list_end, "request_ms": l.request, "response_ms": l.response,
                     "decoded_ms": l.decoded, "wasm_loaded_ms": l.wasm_loaded, "fcp_ms": l.first_contentful_paint,
                     "config_start_ms": l.config_start, "config_end_ms": l.config_end, "started_ms": l.started,
                 })).collect::<Vec<_>>()),
@@ -1043,8 +1063,18 @@ fn render_1000(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) -> Option<St
             let app_build = browser::median_of(&runs.app, |r| r.build).unwrap_or(0.0);
             let app_parse = browser::median_of(&runs.app, |r| r.parse).unwrap_or(0.0);
             let vanilla_build = browser::median_of(&runs.vanilla, |r| r.build).unwrap_or(0.0);
-            let app_frame = browser::median_of(&runs.app, |r| r.frame).unwrap_or(0.0);
-            let vanilla_frame = browser::median_of(&runs.vanilla, |r| r.frame).unwrap_or(0.0);
+            // Loads without both marks have no frame (-1): left out.
+            let frame = |runs: &[browser::Render]| {
+                median(
+                    &runs
+                        .iter()
+                        .map(|r| r.frame)
+                        .filter(|&f| f >= 0.0)
+                        .collect::<Vec<_>>(),
+                )
+                .unwrap_or(-1.0)
+            };
+            let (app_frame, vanilla_frame) = (frame(&runs.app), frame(&runs.vanilla));
             report.push(line(
                 "render_1000_app_ms",
                 "1000-row render, app: response → rows in DOM (median)",
@@ -1200,17 +1230,13 @@ fn render_1000_warm(report: &mut Report, cdp: &mut cdp::Cdp, base: &str, api_url
 }
 
 fn sort_and_page(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
-    let sort_what =
-        format!("Sort change (Priority header), 100 rows, click to rows painted, network excluded (median of {CLICKS})");
-    let page_what =
-        format!("Page change (Next page), 100 rows, click to rows painted, network excluded (median of {CLICKS})");
     let how = "`(scale:painted − scale:click) − (scale:response − scale:request)`: click to the new rows laid out and \
                painted (a timer set in their frame firing) minus the request's time on the network; one unmeasured click first";
     let note = |clicks: &[browser::Click]| {
         let painted: Vec<f64> = clicks.iter().map(|c| c.painted).collect();
         let rows: Vec<f64> = clicks.iter().map(|c| c.rows).collect();
         format!(
-            "{how}; samples {}; to the rows' frame starting instead (`scale:rows`, what runs before 2026-11-30 reported): \
+            "{how}; samples {}; to the rows' frame starting instead (`scale:rows`, what runs before commit bec68f5 reported): \
              median {:.1} ms, samples {}",
             list(&painted),
             median(&rows).unwrap_or(-1.0),
@@ -1222,17 +1248,24 @@ fn sort_and_page(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
     };
     match browser::sort_and_page(cdp, base, CLICKS) {
         Ok(r) => {
+            let frame_start = |clicks: &[browser::Click]| {
+                median(&clicks.iter().map(|c| c.rows).collect::<Vec<_>>()).unwrap_or(-1.0)
+            };
+            report.detail(
+                "clicks_to_frame_start_ms",
+                json!({ "sort": frame_start(&r.sort), "page": frame_start(&r.page) }),
+            );
             report.push(line(
-                "sort_change_ms",
-                &sort_what,
+                "sort_change_painted_ms",
+                SORT_WHAT,
                 Goal::AtMost(50.0),
                 painted(&r.sort),
                 "ms",
                 note(&r.sort),
             ));
             report.push(line(
-                "page_change_ms",
-                &page_what,
+                "page_change_painted_ms",
+                PAGE_WHAT,
                 Goal::AtMost(50.0),
                 painted(&r.page),
                 "ms",
@@ -1241,15 +1274,15 @@ fn sort_and_page(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
         }
         Err(e) => {
             report.push(failed(
-                "sort_change_ms",
-                &sort_what,
+                "sort_change_painted_ms",
+                SORT_WHAT,
                 Goal::AtMost(50.0),
                 "ms",
                 &e,
             ));
             report.push(failed(
-                "page_change_ms",
-                &page_what,
+                "page_change_painted_ms",
+                PAGE_WHAT,
                 Goal::AtMost(50.0),
                 "ms",
                 &e,
@@ -1423,6 +1456,7 @@ fn server_load(report: &mut Report, base: &str, cores: usize) {
         };
         let key = p50_key;
         match http::load(&url, cores, Duration::from_secs(3)) {
+            Ok(r) if r.errors > 0 => report.push(failed(key, &what, goal, "ms", &load_errors(&r))),
             Ok(r) => {
                 let mut l = line(
                     key,
@@ -1445,6 +1479,10 @@ fn server_load(report: &mut Report, base: &str, cores: usize) {
         let what = format!("Server `{path}`, 16 clients: requests/s (p50 / p99)");
         let key = rps_key;
         match http::load(&url, 16, Duration::from_secs(4)) {
+            Ok(r) if r.errors > 0 => {
+                report.push(failed(key, &what, Goal::None, "req/s", &load_errors(&r)));
+                details.push(run_json(path, &r));
+            }
             Ok(r) => {
                 let mut l = line(
                     key,
@@ -1452,16 +1490,7 @@ fn server_load(report: &mut Report, base: &str, cores: usize) {
                     Goal::None,
                     r.requests_per_second,
                     "req/s",
-                    format!(
-                        "{} requests in {:.1} s, {} errors{}",
-                        r.requests,
-                        r.seconds,
-                        r.errors,
-                        r.first_error
-                            .as_deref()
-                            .map(|e| format!(" (first: {e})"))
-                            .unwrap_or_default()
-                    ),
+                    format!("{} requests in {:.1} s, 0 errors", r.requests, r.seconds),
                 );
                 l.shown = Some(format!(
                     "{:.0} req/s ({:.1} / {:.1} ms)",
@@ -1476,6 +1505,70 @@ fn server_load(report: &mut Report, base: &str, cores: usize) {
     report.detail("server_load", json!(details));
 }
 
+/// One bench at a time: two would share `target/bench` (the database one
+/// of them deletes and regenerates under the other's server, the bundle
+/// and the report) and slow each other's timed parts. Held for the whole
+/// run, removed when dropped; a lock whose process is gone is taken over.
+struct BenchLock(PathBuf);
+
+impl BenchLock {
+    fn take(out: &Path) -> Result<BenchLock> {
+        let path = out.join("bench.lock");
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    use std::io::Write as _;
+                    let _ = write!(f, "{}", std::process::id());
+                    return Ok(BenchLock(path));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid = std::fs::read_to_string(&path).unwrap_or_default();
+                    let pid = pid.trim();
+                    let alive = !pid.is_empty()
+                        && (!Path::new("/proc/self").exists()
+                            || Path::new("/proc").join(pid).exists());
+                    if alive {
+                        return Err(format!(
+                            "another `cargo xtask bench` (process {pid}) is running: two at once share target/bench \
+                             and disturb each other's figures. Wait for it, or delete {} if it is gone",
+                            path.display()
+                        ));
+                    }
+                    // Left by a bench that was killed: take it over.
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+            }
+        }
+        Err(format!("cannot take {}", path.display()))
+    }
+}
+
+impl Drop for BenchLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A load run with failed requests measures a broken server, not a fast
+/// one: its line says so instead of giving figures (the server's own
+/// account of each failure is printed as the bench runs).
+fn load_errors(r: &http::LoadRun) -> String {
+    format!(
+        "{} of {} requests failed{}",
+        r.errors,
+        r.errors + r.requests,
+        r.first_error
+            .as_deref()
+            .map(|e| format!(" (first: {e})"))
+            .unwrap_or_default()
+    )
+}
+
 fn run_json(path: &str, r: &http::LoadRun) -> Value {
     json!({
         "query": path, "clients": r.clients, "seconds": r.seconds, "requests": r.requests,
@@ -1487,6 +1580,29 @@ fn run_json(path: &str, r: &http::LoadRun) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_bench_at_a_time() {
+        let dir = std::env::temp_dir().join(format!("xtask-bench-lock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let lock = BenchLock::take(&dir).unwrap();
+        let err = BenchLock::take(&dir).err().unwrap();
+        assert!(err.contains("another `cargo xtask bench`"), "{err}");
+        drop(lock);
+        assert!(
+            !dir.join("bench.lock").exists(),
+            "dropping the lock removes it"
+        );
+        // A lock left by a process that is gone is taken over.
+        std::fs::write(dir.join("bench.lock"), "4000000000").unwrap();
+        let lock = BenchLock::take(&dir).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("bench.lock")).unwrap(),
+            std::process::id().to_string()
+        );
+        drop(lock);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn arguments_pick_parts() {

@@ -4,7 +4,7 @@
 //!
 //! Times come from the app's own `performance.mark()`s (`scale:request`,
 //! `scale:response`, `scale:decoded`, `scale:html`, `scale:dom`,
-//! `scale:rows`, `scale:click`), read back with
+//! `scale:rows`, `scale:painted`, `scale:click`), read back with
 //! `performance.getEntriesByName`; `startTime` is relative to the page's
 //! navigation start.
 
@@ -45,7 +45,7 @@ pub struct Marks {
     /// The frame the rows go into starts (`scale:rows`).
     pub rows: f64,
     /// A timer set in that frame fires: the rows are laid out and painted
-    /// (`scale:painted`, app only).
+    /// (`scale:painted`; the vanilla page marks it too).
     pub painted: f64,
     pub click: f64,
     pub first_request: f64,
@@ -81,10 +81,14 @@ fn rows_shown(n: usize) -> String {
     )
 }
 
-/// As [`rows_shown`], and the rows are laid out and painted.
+/// As [`rows_shown`], and the rows are laid out and painted: a painted
+/// mark no older than the newest rows mark (a timer left from the page's
+/// load may mark after the marks were cleared for a click).
 fn rows_painted(n: usize) -> String {
     format!(
-        "{} && performance.getEntriesByName('scale:painted').length > 0",
+        "{} && (() => {{ const last = n => {{ const a = performance.getEntriesByName(n, 'mark'); \
+         return a.length ? a[a.length - 1].startTime : -1; }}; \
+         return last('scale:painted') >= last('scale:rows'); }})()",
         rows_shown(n)
     )
 }
@@ -102,6 +106,9 @@ pub struct ColdLoad {
     /// A timer set in that frame fires (`scale:painted`): the rows have
     /// been laid out and painted.
     pub painted: f64,
+    /// The list answer's last byte in (resource timing), before the app
+    /// gets to read it (`response`).
+    pub list_end: f64,
     pub request: f64,
     pub response: f64,
     pub decoded: f64,
@@ -144,7 +151,9 @@ pub fn cold_loads(cdp: &mut Cdp, url: &str, runs: usize) -> Result<Vec<ColdLoad>
               const fcp = performance.getEntriesByName("first-contentful-paint")[0];
               const start = performance.getEntriesByName("scale:start", "mark")[0];
               const painted = performance.getEntriesByName("scale:painted", "mark")[0];
+              const list = res.find(e => { const u = new URL(e.name); return u.pathname.startsWith("/api/") && u.pathname.includes("/jobs"); });
               return {
+                list_end: list ? list.responseEnd : -1,
                 started: start ? start.startTime : -1, painted: painted ? painted.startTime : -1,
                 wasm: wasm ? wasm.responseEnd : -1, fcp: fcp ? fcp.startTime : -1,
                 config_start: config ? config.startTime : -1, config_end: config ? config.responseEnd : -1,
@@ -154,6 +163,7 @@ pub fn cold_loads(cdp: &mut Cdp, url: &str, runs: usize) -> Result<Vec<ColdLoad>
         out.push(ColdLoad {
             first_rows: m.first_rows,
             painted: extra["painted"].as_f64().unwrap_or(-1.0),
+            list_end: extra["list_end"].as_f64().unwrap_or(-1.0),
             request: m.first_request,
             response: m.first_response,
             decoded: m.first_decoded,
@@ -279,7 +289,7 @@ pub fn render_1000_warm(
 ) -> Result<(Vec<Render>, Vec<Render>)> {
     let page = cdp.new_page(false)?;
     cdp.navigate(&page, &format!("{base}/jobs?page_size=1000"))?;
-    cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
+    cdp.wait_for(&page, &rows_painted(1000), LOAD_LIMIT)?;
     let app: Vec<Render> = click_marks(cdp, &page, CLICK_NEXT_JS, runs + 1, 1000)?
         .into_iter()
         .skip(1)
@@ -292,7 +302,7 @@ pub fn render_1000_warm(
         &page,
         &format!("{base}/vanilla.html?url={}", encode(api_url)),
     )?;
-    cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
+    cdp.wait_for(&page, &rows_painted(1000), LOAD_LIMIT)?;
     let sep = match api_url.contains('?') {
         false => "?",
         true if api_url.ends_with(['?', '&']) => "",
@@ -312,7 +322,7 @@ pub fn render_1000_warm(
         let m = marks(cdp, &page)?;
         in_order(
             "the baseline's page change",
-            &[m.request, m.response, m.decoded, m.dom, m.rows],
+            &[m.request, m.response, m.decoded, m.dom, m.rows, m.painted],
         )?;
         if i > 0 {
             vanilla.push(Render::from(m));
@@ -374,9 +384,10 @@ const SETTLED_JS: &str = r#"(() => {
   return rows > last("scale:click") && rows > last("scale:request") && last("scale:click") >= 0;
 })()"#;
 
-/// Click to new rows, minus request to response: (rows − click) −
-/// (response − request), for `clicks` clicks of the given button on a
-/// table of `rows` rows.
+/// Click to new rows painted, minus request to response: (painted −
+/// click) − (response − request), and the same to the rows' frame
+/// starting (`rows` for `painted`), for `clicks` clicks of the given
+/// button on a table of `rows` rows.
 pub fn clicks(
     cdp: &mut Cdp,
     page: &Page,
@@ -442,7 +453,7 @@ pub struct Interactions {
 pub fn sort_and_page(cdp: &mut Cdp, base: &str, n: usize) -> Result<Interactions> {
     let page = cdp.new_page(false)?;
     cdp.navigate(&page, &format!("{base}/jobs?page_size=100"))?;
-    cdp.wait_for(&page, &rows_shown(100), LOAD_LIMIT)?;
+    cdp.wait_for(&page, &rows_painted(100), LOAD_LIMIT)?;
     // One of each first, not counted: the first use of a code path.
     clicks(cdp, &page, CLICK_SORT_JS, 1, 100)?;
     let sort = clicks(cdp, &page, CLICK_SORT_JS, n, 100)?;
