@@ -658,6 +658,8 @@ impl BenchServer {
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
         let (tx, rx) = mpsc::channel();
         let listening = Arc::new(AtomicBool::new(false));
+        // Failure lines shown so far, from either stream.
+        let failures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         for stream in [
             child
                 .stdout
@@ -673,23 +675,36 @@ impl BenchServer {
         {
             let tx = tx.clone();
             let listening = Arc::clone(&listening);
+            let failures = Arc::clone(&failures);
             // Its start-up lines are shown, and its first few accounts of
-            // a failed request (`internal error: ...`, a panic); its
-            // request log is not.
+            // a failed request (`internal error: ...`, or a panic and the
+            // line after it, which holds the message); its request log is
+            // not. Every line is read, so the pipe never fills, and a line
+            // that is not UTF-8 does not stop the reading.
             std::thread::spawn(move || {
-                let mut failures = 0;
-                for l in BufReader::new(stream).lines().map_while(|l| l.ok()) {
-                    if let Some(url) = listening_url(&l) {
+                let mut reader = BufReader::new(stream);
+                let mut buf = Vec::new();
+                let mut after_panic = false;
+                loop {
+                    buf.clear();
+                    match reader.read_until(b'\n', &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                    let text = String::from_utf8_lossy(&buf);
+                    let l = text.trim_end();
+                    if let Some(url) = listening_url(l) {
                         println!("  server: {l}");
                         listening.store(true, Ordering::Relaxed);
                         let _ = tx.send(url);
                     } else if !listening.load(Ordering::Relaxed) {
                         println!("  server: {l}");
-                    } else if l.contains("internal error") || l.contains("panicked") {
-                        failures += 1;
-                        if failures <= 5 {
+                    } else if l.contains("internal error") || l.contains("panicked") || after_panic
+                    {
+                        if failures.fetch_add(1, Ordering::Relaxed) < SERVER_FAILURES_SHOWN {
                             println!("  server: {l}");
                         }
+                        after_panic = !after_panic && l.contains("panicked");
                     }
                 }
             });
@@ -1456,7 +1471,10 @@ fn server_load(report: &mut Report, base: &str, cores: usize) {
         };
         let key = p50_key;
         match http::load(&url, cores, Duration::from_secs(3)) {
-            Ok(r) if r.errors > 0 => report.push(failed(key, &what, goal, "ms", &load_errors(&r))),
+            Ok(r) if r.errors > 0 => {
+                report.push(failed(key, &what, goal, "ms", &load_errors(&r)));
+                details.push(run_json(path, &r));
+            }
             Ok(r) => {
                 let mut l = line(
                     key,
@@ -1507,52 +1525,40 @@ fn server_load(report: &mut Report, base: &str, cores: usize) {
 
 /// One bench at a time: two would share `target/bench` (the database one
 /// of them deletes and regenerates under the other's server, the bundle
-/// and the report) and slow each other's timed parts. Held for the whole
-/// run, removed when dropped; a lock whose process is gone is taken over.
-struct BenchLock(PathBuf);
+/// and the report) and slow each other's timed parts. An OS lock on
+/// `target/bench/bench.lock`, held for the whole run: the kernel lets it
+/// go however the run ends, so a killed bench leaves nothing to clean up.
+struct BenchLock {
+    /// Held, never read: closing it lets the lock go.
+    _file: std::fs::File,
+}
 
 impl BenchLock {
     fn take(out: &Path) -> Result<BenchLock> {
         let path = out.join("bench.lock");
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    use std::io::Write as _;
-                    let _ = write!(f, "{}", std::process::id());
-                    return Ok(BenchLock(path));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let pid = std::fs::read_to_string(&path).unwrap_or_default();
-                    let pid = pid.trim();
-                    let alive = !pid.is_empty()
-                        && (!Path::new("/proc/self").exists()
-                            || Path::new("/proc").join(pid).exists());
-                    if alive {
-                        return Err(format!(
-                            "another `cargo xtask bench` (process {pid}) is running: two at once share target/bench \
-                             and disturb each other's figures. Wait for it, or delete {} if it is gone",
-                            path.display()
-                        ));
-                    }
-                    // Left by a bench that was killed: take it over.
-                    let _ = std::fs::remove_file(&path);
-                }
-                Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(BenchLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+                "another `cargo xtask bench` is running (it holds {}): two at once share target/bench \
+                 and disturb each other's figures. Wait for it to finish",
+                path.display()
+            )),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(format!("cannot lock {}: {e}", path.display()))
             }
         }
-        Err(format!("cannot take {}", path.display()))
     }
 }
 
-impl Drop for BenchLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
+/// Lines of the server's own account of failed requests that the bench
+/// prints; the rest would drown the report's progress.
+const SERVER_FAILURES_SHOWN: usize = 6;
 
 /// A load run with failed requests measures a broken server, not a fast
 /// one: its line says so instead of giving figures (the server's own
@@ -1571,6 +1577,8 @@ fn load_errors(r: &http::LoadRun) -> String {
 
 fn run_json(path: &str, r: &http::LoadRun) -> Value {
     json!({
+        // A run with errors has no figures (its lines say "not measured").
+        "measured": r.errors == 0,
         "query": path, "clients": r.clients, "seconds": r.seconds, "requests": r.requests,
         "errors": r.errors, "p50_ms": r.p50_ms, "p99_ms": r.p99_ms,
         "requests_per_second": r.requests_per_second, "body_bytes": r.body_bytes,
@@ -1589,18 +1597,10 @@ mod tests {
         let err = BenchLock::take(&dir).err().unwrap();
         assert!(err.contains("another `cargo xtask bench`"), "{err}");
         drop(lock);
-        assert!(
-            !dir.join("bench.lock").exists(),
-            "dropping the lock removes it"
-        );
-        // A lock left by a process that is gone is taken over.
-        std::fs::write(dir.join("bench.lock"), "4000000000").unwrap();
-        let lock = BenchLock::take(&dir).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(dir.join("bench.lock")).unwrap(),
-            std::process::id().to_string()
-        );
-        drop(lock);
+        // Let go with the run: the file stays, and the next run takes it.
+        let again = BenchLock::take(&dir);
+        assert!(again.is_ok(), "{:?}", again.err());
+        drop(again);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
