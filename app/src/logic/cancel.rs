@@ -24,20 +24,21 @@ pub fn status_in_sentence(status: Option<&JobStatus>) -> String {
 /// the job: whether it is canceled now, and the sentence saying so, or
 /// saying which status it is in instead.
 pub fn cancel_answer_message(id: i64, status: Option<&JobStatus>) -> (bool, String) {
-    match status {
-        Some(JobStatus::Canceled) => (true, format!("Job {id} was canceled.")),
-        Some(s) => (
-            false,
-            format!(
-                "The server answered, but job {id} is {}. It was not canceled.",
-                status_in_sentence(Some(s))
-            ),
-        ),
-        None => (
+    if let Some(JobStatus::Canceled) = status {
+        return (true, format!("Job {id} was canceled."));
+    }
+    // A blank status says no more than none ("job 8 is . It was…").
+    let said = status_in_sentence(status);
+    if said.trim().is_empty() {
+        return (
             false,
             format!("The server answered, but did not say job {id}'s status."),
-        ),
+        );
     }
+    (
+        false,
+        format!("The server answered, but job {id} is {said}. It was not canceled."),
+    )
 }
 
 pub fn cancel_failure_message(e: &ApiError) -> String {
@@ -103,9 +104,15 @@ mod tests {
             m,
             "The server answered, but job 8 is RESTARTING. It was not canceled."
         );
-        let (ok, m) = cancel_answer_message(9, None);
-        assert!(!ok);
-        assert!(m.contains("did not say job 9's status"), "{m}");
+        for blank in [
+            None,
+            Some(JobStatus::parse("")),
+            Some(JobStatus::parse("  ")),
+        ] {
+            let (ok, m) = cancel_answer_message(9, blank.as_ref());
+            assert!(!ok);
+            assert_eq!(m, "The server answered, but did not say job 9's status.");
+        }
     }
 
     #[test]
