@@ -1247,6 +1247,10 @@ fn render_1000_warm(report: &mut Report, cdp: &mut cdp::Cdp, base: &str, api_url
 fn sort_and_page(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
     let how = "`(scale:painted − scale:click) − (scale:response − scale:request)`: click to the new rows laid out and \
                painted (a timer set in their frame firing) minus the request's time on the network; one unmeasured click first";
+    let painted =
+        |clicks: &[browser::Click]| browser::median_of(clicks, |c| c.painted).unwrap_or(-1.0);
+    let frame_start =
+        |clicks: &[browser::Click]| browser::median_of(clicks, |c| c.rows).unwrap_or(-1.0);
     let note = |clicks: &[browser::Click]| {
         let painted: Vec<f64> = clicks.iter().map(|c| c.painted).collect();
         let rows: Vec<f64> = clicks.iter().map(|c| c.rows).collect();
@@ -1254,18 +1258,12 @@ fn sort_and_page(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
             "{how}; samples {}; to the rows' frame starting instead (`scale:rows`, what runs before commit bec68f5 reported): \
              median {:.1} ms, samples {}",
             list(&painted),
-            median(&rows).unwrap_or(-1.0),
+            frame_start(clicks),
             list(&rows),
         )
     };
-    let painted = |clicks: &[browser::Click]| {
-        median(&clicks.iter().map(|c| c.painted).collect::<Vec<_>>()).unwrap_or(-1.0)
-    };
     match browser::sort_and_page(cdp, base, CLICKS) {
         Ok(r) => {
-            let frame_start = |clicks: &[browser::Click]| {
-                median(&clicks.iter().map(|c| c.rows).collect::<Vec<_>>()).unwrap_or(-1.0)
-            };
             report.detail(
                 "clicks_to_frame_start_ms",
                 json!({ "sort": frame_start(&r.sort), "page": frame_start(&r.page) }),
