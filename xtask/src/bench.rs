@@ -320,6 +320,13 @@ pub fn run(args: &[String]) -> Result {
                             Goal::AtMost(50.0),
                             "ms",
                         ),
+                        (
+                            "interactions",
+                            "page_change_vanilla_painted_ms",
+                            PAGE_VANILLA_WHAT,
+                            Goal::None,
+                            "ms",
+                        ),
                     ];
                     for (part, key, what, goal, unit) in lines {
                         if wants(part) {
@@ -978,6 +985,9 @@ const SORT_WHAT: &str =
 const PAGE_WHAT: &str =
     "Page change (Next page), 100 rows, click to rows painted, network excluded (median of 11)";
 
+const PAGE_VANILLA_WHAT: &str =
+    "Page change, 100 rows, in the vanilla JS baseline: render call to rows painted, network excluded (info, median of 11)";
+
 /// What the first-rows budget line measures.
 const FIRST_ROWS_WHAT: &str =
     "First table row painted, /jobs?page_size=100, cold load (median of 11)";
@@ -1256,10 +1266,11 @@ fn sort_and_page(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
         let rows: Vec<f64> = clicks.iter().map(|c| c.rows).collect();
         format!(
             "{how}; samples {}; to the rows' frame starting instead (`scale:rows`, what runs before commit bec68f5 reported): \
-             median {:.1} ms, samples {}",
+             median {:.1} ms, samples {}; {}",
             list(&painted),
             frame_start(clicks),
             list(&rows),
+            click_parts(clicks),
         )
     };
     match browser::sort_and_page(cdp, base, CLICKS) {
@@ -1284,6 +1295,25 @@ fn sort_and_page(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
                 "ms",
                 note(&r.page),
             ));
+            let vanilla_how = "xtask/bench/vanilla.html on the app's first list URL, in its own tab after the app's \
+                               is closed: `scaleRender` of pages 2, 3, … (it marks scale:request first), \
+                               `(scale:painted − scale:request) − (scale:response − scale:request)`; one unmeasured change first";
+            let vanilla_rows: Vec<f64> = r.vanilla_page.iter().map(|c| c.rows).collect();
+            let vanilla_painted: Vec<f64> = r.vanilla_page.iter().map(|c| c.painted).collect();
+            report.push(line(
+                "page_change_vanilla_painted_ms",
+                PAGE_VANILLA_WHAT,
+                Goal::None,
+                painted(&r.vanilla_page),
+                "ms",
+                format!(
+                    "{vanilla_how}; samples {}; to the rows' frame starting instead: median {:.1} ms, samples {}; {}",
+                    list(&vanilla_painted),
+                    frame_start(&r.vanilla_page),
+                    list(&vanilla_rows),
+                    click_parts(&r.vanilla_page),
+                ),
+            ));
         }
         Err(e) => {
             report.push(failed(
@@ -1300,8 +1330,29 @@ fn sort_and_page(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
                 "ms",
                 &e,
             ));
+            report.push(failed(
+                "page_change_vanilla_painted_ms",
+                PAGE_VANILLA_WHAT,
+                Goal::None,
+                "ms",
+                &e,
+            ));
         }
     }
+}
+
+/// The medians of a click's parts, and of its rows' frame.
+fn click_parts(clicks: &[browser::Click]) -> String {
+    let m = |f: fn(&browser::Click) -> f64| browser::median_of(clicks, f).unwrap_or(-1.0);
+    format!(
+        "medians of the parts: to the request {:.1} ms, decoding {:.1}, building the rows into the DOM {:.1}, \
+         to their frame starting {:.1}, the frame {:.1}",
+        m(|c| c.before_request),
+        m(|c| c.decode),
+        m(|c| c.build),
+        m(|c| c.to_frame),
+        m(|c| c.painted - c.rows),
+    )
 }
 
 fn memory(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {

@@ -229,6 +229,22 @@ pub struct RenderRuns {
     pub api_url: String,
 }
 
+/// The first jobs list the app in `page` asked the API for, as a path and
+/// query on `base` (from resource timing, so the app need not say).
+fn app_api_url(cdp: &mut Cdp, page: &Page, base: &str) -> Result<String> {
+    let found = cdp.eval(
+        page,
+        r#"(performance.getEntriesByType("resource").map(e => new URL(e.name))
+            .find(u => u.pathname.startsWith("/api/") && u.pathname.includes("/jobs")) || {}).href || """#,
+    )?;
+    let href = found.as_str().unwrap_or("");
+    let api_url = href.strip_prefix(base).unwrap_or(href);
+    if api_url.is_empty() {
+        return Err("the app made no /api/.../jobs request that resource timing saw".into());
+    }
+    Ok(api_url.to_owned())
+}
+
 /// Loads `/jobs?page_size=1000` and the vanilla page on the same API URL,
 /// alternately, `runs` times each, each in a new tab.
 pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns> {
@@ -242,18 +258,7 @@ pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns>
         cdp.wait_for(&page, &rows_painted(1000), LOAD_LIMIT)?;
         app.push(Render::from(marks(cdp, &page)?));
         if api_url.is_empty() {
-            let found = cdp.eval(
-                &page,
-                r#"(performance.getEntriesByType("resource").map(e => new URL(e.name))
-                    .find(u => u.pathname.startsWith("/api/") && u.pathname.includes("/jobs")) || {}).href || """#,
-            )?;
-            let href = found.as_str().unwrap_or("");
-            api_url = href.strip_prefix(base).unwrap_or(href).to_owned();
-            if api_url.is_empty() {
-                return Err(
-                    "the app made no /api/.../jobs request that resource timing saw".into(),
-                );
-            }
+            api_url = app_api_url(cdp, &page, base)?;
         }
         cdp.close_page(page)?;
 
@@ -297,18 +302,36 @@ pub fn render_1000_warm(
         .collect();
     cdp.close_page(page)?;
 
+    let vanilla = vanilla_page_changes(cdp, base, api_url, 1000, runs)?
+        .into_iter()
+        .map(Render::from)
+        .collect();
+    Ok((app, vanilla))
+}
+
+/// Page changes in one tab of the vanilla baseline, once it is warm: it
+/// loads on `api_url`, then renders its pages 2, 3, … through vanilla.js's
+/// `scaleRender`, `runs` times after one not counted, each once the page
+/// shows its new `rows` rows. The marks of each counted change.
+fn vanilla_page_changes(
+    cdp: &mut Cdp,
+    base: &str,
+    api_url: &str,
+    rows: usize,
+    runs: usize,
+) -> Result<Vec<Marks>> {
     let page = cdp.new_page(false)?;
     cdp.navigate(
         &page,
         &format!("{base}/vanilla.html?url={}", encode(api_url)),
     )?;
-    cdp.wait_for(&page, &rows_painted(1000), LOAD_LIMIT)?;
+    cdp.wait_for(&page, &rows_painted(rows), LOAD_LIMIT)?;
     let sep = match api_url.contains('?') {
         false => "?",
         true if api_url.ends_with(['?', '&']) => "",
         true => "&",
     };
-    let mut vanilla = Vec::new();
+    let mut out = Vec::new();
     for i in 0..=runs {
         let next = format!("{api_url}{sep}page={}", i + 2);
         cdp.eval(
@@ -318,19 +341,19 @@ pub fn render_1000_warm(
                 Value::String(next)
             ),
         )?;
-        cdp.wait_for(&page, &rows_painted(1000), LOAD_LIMIT)?;
+        cdp.wait_for(&page, &rows_painted(rows), LOAD_LIMIT)?;
         let m = marks(cdp, &page)?;
         in_order(
             "the baseline's page change",
             &[m.request, m.response, m.decoded, m.dom, m.rows, m.painted],
         )?;
         if i > 0 {
-            vanilla.push(Render::from(m));
+            out.push(m);
         }
         cdp.pump(Duration::from_millis(100))?;
     }
     cdp.close_page(page)?;
-    Ok((app, vanilla))
+    Ok(out)
 }
 
 /// Marks that should come one after another: all present (not −1) and in
@@ -397,23 +420,41 @@ pub fn clicks(
 ) -> Result<Vec<Click>> {
     Ok(click_marks(cdp, page, click_js, clicks, rows)?
         .iter()
-        .map(|m| {
-            let network = m.response - m.request;
-            Click {
-                painted: (m.painted - m.click) - network,
-                rows: (m.rows - m.click) - network,
-            }
-        })
+        .map(|m| Click::new(m, m.click))
         .collect())
 }
 
-/// One click's time, the request's time on the network taken out.
+/// One click's time, the request's time on the network taken out, and
+/// its parts.
 #[derive(Debug, Clone, Copy)]
 pub struct Click {
     /// To the new rows laid out and painted (`scale:painted`).
     pub painted: f64,
     /// To the frame they go into starting (`scale:rows`).
     pub rows: f64,
+    /// The click to the request going out.
+    pub before_request: f64,
+    /// The answer in to decoded.
+    pub decode: f64,
+    /// Decoded to the rows in the DOM.
+    pub build: f64,
+    /// Rows in the DOM to their frame starting.
+    pub to_frame: f64,
+}
+
+impl Click {
+    /// `start` is the click, or what stands for it.
+    fn new(m: &Marks, start: f64) -> Click {
+        let network = m.response - m.request;
+        Click {
+            painted: (m.painted - start) - network,
+            rows: (m.rows - start) - network,
+            before_request: m.request - start,
+            decode: m.decoded - m.response,
+            build: m.dom - m.decoded,
+            to_frame: m.rows - m.dom,
+        }
+    }
 }
 
 /// The marks of each of `clicks` clicks of the given button, each taken
@@ -448,19 +489,33 @@ fn click_marks(
 pub struct Interactions {
     pub sort: Vec<Click>,
     pub page: Vec<Click>,
+    /// The vanilla baseline's page changes on the app's first list URL,
+    /// measured as the app's: from `scaleRender` (which marks its request
+    /// first) to the rows painted, minus the request's time on the network.
+    pub vanilla_page: Vec<Click>,
 }
 
 pub fn sort_and_page(cdp: &mut Cdp, base: &str, n: usize) -> Result<Interactions> {
     let page = cdp.new_page(false)?;
     cdp.navigate(&page, &format!("{base}/jobs?page_size=100"))?;
     cdp.wait_for(&page, &rows_painted(100), LOAD_LIMIT)?;
+    let api_url = app_api_url(cdp, &page, base)?;
     // One of each first, not counted: the first use of a code path.
     clicks(cdp, &page, CLICK_SORT_JS, 1, 100)?;
     let sort = clicks(cdp, &page, CLICK_SORT_JS, n, 100)?;
     clicks(cdp, &page, CLICK_NEXT_JS, 1, 100)?;
     let pages = clicks(cdp, &page, CLICK_NEXT_JS, n, 100)?;
     cdp.close_page(page)?;
-    Ok(Interactions { sort, page: pages })
+    // After the app's tab is closed: two tabs at once slow each other.
+    let vanilla_page = vanilla_page_changes(cdp, base, &api_url, 100, n)?
+        .iter()
+        .map(|m| Click::new(m, m.request))
+        .collect();
+    Ok(Interactions {
+        sort,
+        page: pages,
+        vanilla_page,
+    })
 }
 
 // ---------------------------------------------------------------------------
