@@ -122,60 +122,90 @@ pub struct ColdLoad {
     pub first_contentful_paint: f64,
 }
 
-pub fn cold_loads(cdp: &mut Cdp, url: &str, runs: usize) -> Result<Vec<ColdLoad>> {
-    let mut out = Vec::new();
+/// `runs` cold loads of `url` (the app), each followed by a cold load of
+/// the vanilla baseline on the API URL the app's first load fetched, so
+/// both see the machine in the same state. The app's loads, then the
+/// baseline's.
+pub fn cold_loads(
+    cdp: &mut Cdp,
+    base: &str,
+    url: &str,
+    runs: usize,
+) -> Result<(Vec<ColdLoad>, Vec<ColdLoad>)> {
+    let mut app = Vec::new();
+    let mut vanilla = Vec::new();
+    let mut api_url = String::new();
     for _ in 0..runs {
-        let page = cdp.new_page(true)?;
-        cdp.call(
-            Some(&page.session),
-            "Network.setCacheDisabled",
-            json!({ "cacheDisabled": true }),
-        )?;
-        cdp.navigate(&page, url)?;
-        cdp.wait_for(&page, &rows_painted(100), LOAD_LIMIT)?;
-        // Paint timing reports a frame once it is on screen, a little after
-        // the main thread is done with it; a browser that never reports
-        // one leaves the step at -1.
-        let _ = cdp.wait_for(
-            &page,
-            "performance.getEntriesByName('first-contentful-paint').length > 0",
-            Duration::from_secs(2),
-        );
-        let m = marks(cdp, &page)?;
-        let extra = cdp.eval(
-            &page,
-            r#"(() => {
-              const res = performance.getEntriesByType("resource");
-              const wasm = res.find(e => e.name.endsWith(".wasm"));
-              const config = res.find(e => e.name.endsWith("/config.json"));
-              const fcp = performance.getEntriesByName("first-contentful-paint")[0];
-              const start = performance.getEntriesByName("scale:start", "mark")[0];
-              const painted = performance.getEntriesByName("scale:painted", "mark")[0];
-              const list = res.find(e => { const u = new URL(e.name); return u.pathname.startsWith("/api/") && u.pathname.includes("/jobs"); });
-              return {
-                list_end: list ? list.responseEnd : -1,
-                started: start ? start.startTime : -1, painted: painted ? painted.startTime : -1,
-                wasm: wasm ? wasm.responseEnd : -1, fcp: fcp ? fcp.startTime : -1,
-                config_start: config ? config.startTime : -1, config_end: config ? config.responseEnd : -1,
-              };
-            })()"#,
-        )?;
-        out.push(ColdLoad {
-            first_rows: m.first_rows,
-            painted: extra["painted"].as_f64().unwrap_or(-1.0),
-            list_end: extra["list_end"].as_f64().unwrap_or(-1.0),
-            request: m.first_request,
-            response: m.first_response,
-            decoded: m.first_decoded,
-            wasm_loaded: extra["wasm"].as_f64().unwrap_or(-1.0),
-            started: extra["started"].as_f64().unwrap_or(-1.0),
-            config_start: extra["config_start"].as_f64().unwrap_or(-1.0),
-            config_end: extra["config_end"].as_f64().unwrap_or(-1.0),
-            first_contentful_paint: extra["fcp"].as_f64().unwrap_or(-1.0),
-        });
-        cdp.close_page(page)?;
+        let (load, list) = cold_load(cdp, url)?;
+        app.push(load);
+        if api_url.is_empty() {
+            api_url = list.strip_prefix(base).unwrap_or(&list).to_owned();
+            if api_url.is_empty() {
+                return Err(
+                    "the app made no /api/.../jobs request that resource timing saw".into(),
+                );
+            }
+        }
+        let vanilla_url = format!("{base}/vanilla.html?url={}", encode(&api_url));
+        vanilla.push(cold_load(cdp, &vanilla_url)?.0);
     }
-    Ok(out)
+    Ok((app, vanilla))
+}
+
+/// One load of `url` in a new browser context with the cache disabled,
+/// and the URL of the first jobs list it fetched.
+fn cold_load(cdp: &mut Cdp, url: &str) -> Result<(ColdLoad, String)> {
+    let page = cdp.new_page(true)?;
+    cdp.call(
+        Some(&page.session),
+        "Network.setCacheDisabled",
+        json!({ "cacheDisabled": true }),
+    )?;
+    cdp.navigate(&page, url)?;
+    cdp.wait_for(&page, &rows_painted(100), LOAD_LIMIT)?;
+    // Paint timing reports a frame once it is on screen, a little after
+    // the main thread is done with it; a browser that never reports
+    // one leaves the step at -1.
+    let _ = cdp.wait_for(
+        &page,
+        "performance.getEntriesByName('first-contentful-paint').length > 0",
+        Duration::from_secs(2),
+    );
+    let m = marks(cdp, &page)?;
+    let extra = cdp.eval(
+        &page,
+        r#"(() => {
+          const res = performance.getEntriesByType("resource");
+          const wasm = res.find(e => e.name.endsWith(".wasm"));
+          const config = res.find(e => e.name.endsWith("/config.json"));
+          const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+          const start = performance.getEntriesByName("scale:start", "mark")[0];
+          const painted = performance.getEntriesByName("scale:painted", "mark")[0];
+          const list = res.find(e => { const u = new URL(e.name); return u.pathname.startsWith("/api/") && u.pathname.includes("/jobs"); });
+          return {
+            list_url: list ? list.name : "",
+            list_end: list ? list.responseEnd : -1,
+            started: start ? start.startTime : -1, painted: painted ? painted.startTime : -1,
+            wasm: wasm ? wasm.responseEnd : -1, fcp: fcp ? fcp.startTime : -1,
+            config_start: config ? config.startTime : -1, config_end: config ? config.responseEnd : -1,
+          };
+        })()"#,
+    )?;
+    let load = ColdLoad {
+        first_rows: m.first_rows,
+        painted: extra["painted"].as_f64().unwrap_or(-1.0),
+        list_end: extra["list_end"].as_f64().unwrap_or(-1.0),
+        request: m.first_request,
+        response: m.first_response,
+        decoded: m.first_decoded,
+        wasm_loaded: extra["wasm"].as_f64().unwrap_or(-1.0),
+        started: extra["started"].as_f64().unwrap_or(-1.0),
+        config_start: extra["config_start"].as_f64().unwrap_or(-1.0),
+        config_end: extra["config_end"].as_f64().unwrap_or(-1.0),
+        first_contentful_paint: extra["fcp"].as_f64().unwrap_or(-1.0),
+    };
+    cdp.close_page(page)?;
+    Ok((load, extra["list_url"].as_str().unwrap_or("").to_owned()))
 }
 
 // ---------------------------------------------------------------------------
