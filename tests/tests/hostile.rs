@@ -1105,7 +1105,9 @@ fn failed_cancels_are_explained_and_the_job_is_read_again() {
             let mut s = Scenarios::new("cancel");
             // A FAILED job: cancelable, but not re-read on a timer, so any
             // GET after the PATCH is the page reading it again.
-            let cases: Vec<(&str, Reply, &[&str])> = vec![
+            // Each case: its answer, what the message must say, and the
+            // server's words it quotes, which must stand isolated (<bdi>).
+            let cases: Vec<(&str, Reply, &[&str], Option<&str>)> = vec![
                 (
                     "403 CSRF refusal",
                     Reply::json(
@@ -1113,29 +1115,34 @@ fn failed_cancels_are_explained_and_the_job_is_read_again() {
                         &json!({"detail": "CSRF Failed: CSRF token missing or incorrect."}),
                     ),
                     &["CSRF token"],
+                    Some("CSRF Failed: CSRF token missing or incorrect."),
                 ),
                 (
                     "HTML 500",
                     Reply::html(500, &hostile_html("Server Error (500)")),
                     &["could not be canceled", "Server Error (500)"],
+                    None,
                 ),
                 (
                     "a dropped connection",
                     Reply::Drop,
                     &["did not reach the server"],
+                    None,
                 ),
                 (
                     "a login page with 200",
                     Reply::html(200, LOGIN_PAGE),
                     &["could not be read"],
+                    None,
                 ),
                 (
                     "200 with the job still FAILED",
                     Reply::json(200, &data::details(1, "FAILED")),
                     &["job 1 is failed. It was not canceled."],
+                    Some("failed"),
                 ),
             ];
-            for (name, patch, expected) in cases {
+            for (name, patch, expected, quoted) in cases {
                 let r = async {
                     let patch = patch.clone();
                     server.set_api(move |r: &Request| {
@@ -1160,6 +1167,13 @@ fn failed_cancels_are_explained_and_the_job_is_read_again() {
                         ensure!(msg.contains(e), "the message does not say {e:?}: {msg:?}");
                     }
                     ensure!(!msg.contains('<'), "raw markup in the message: {msg:?}");
+                    if let Some(quoted) = quoted {
+                        let isolated = b.text("section.job-page > .alert bdi").await?;
+                        ensure!(
+                            isolated == quoted,
+                            "the server's words are not isolated in the message: <bdi> holds {isolated:?}"
+                        );
+                    }
                     assert_no_raw_html(b).await?;
                     assert_not_crashed(b).await?;
                     // The page reads the job again after the failure.

@@ -20,49 +20,92 @@ pub fn status_in_sentence(status: Option<&JobStatus>) -> String {
     }
 }
 
+/// A sentence of ours around one piece of text the server chose, kept
+/// apart so the page can isolate that piece (`<bdi>`): a right-to-left
+/// status, or one holding bidi controls, must not reorder our words after
+/// it. `server` is empty when the sentence quotes nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Said {
+    pub before: String,
+    pub server: String,
+    pub after: String,
+}
+
+impl Said {
+    /// A sentence that is all ours.
+    pub fn ours(text: String) -> Said {
+        Said {
+            before: text,
+            server: String::new(),
+            after: String::new(),
+        }
+    }
+}
+
+impl std::fmt::Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}{}", self.before, self.server, self.after)
+    }
+}
+
 /// What to tell the operator once the server has answered a cancel with
 /// the job: whether it is canceled now, and the sentence saying so, or
 /// saying which status it is in instead.
-pub fn cancel_answer_message(id: i64, status: Option<&JobStatus>) -> (bool, String) {
+pub fn cancel_answer_message(id: i64, status: Option<&JobStatus>) -> (bool, Said) {
     if let Some(JobStatus::Canceled) = status {
-        return (true, format!("Job {id} was canceled."));
+        return (true, Said::ours(format!("Job {id} was canceled.")));
     }
     // A blank status says no more than none ("job 8 is . It was…").
     let said = status_in_sentence(status);
     if said.trim().is_empty() {
         return (
             false,
-            format!("The server answered, but did not say job {id}'s status."),
+            Said::ours(format!(
+                "The server answered, but did not say job {id}'s status."
+            )),
         );
     }
     (
         false,
-        format!("The server answered, but job {id} is {said}. It was not canceled."),
+        Said {
+            before: format!("The server answered, but job {id} is "),
+            server: said,
+            after: ". It was not canceled.".to_string(),
+        },
     )
 }
 
-pub fn cancel_failure_message(e: &ApiError) -> String {
+pub fn cancel_failure_message(e: &ApiError) -> Said {
+    // The server's words (its `detail`, or what could not be read) are the
+    // quoted piece; the sentence around them is ours.
+    let quoting = |before: String, after: &str| Said {
+        before,
+        server: e.detail(),
+        after: after.to_string(),
+    };
     match e {
-        ApiError::Network(_) => {
-            "The cancel request did not reach the server, so nothing was changed. Check the connection and try again.".to_string()
-        }
-        _ if e.is_csrf() => format!(
-            "Scale refused the request because this browser's Scale session needs its CSRF token ({}). Reload the page, or log in to Scale again, then retry.",
-            e.detail()
+        ApiError::Network(_) => Said::ours(
+            "The cancel request did not reach the server, so nothing was changed. Check the connection and try again.".to_string(),
         ),
-        ApiError::Http { status: 403, .. } => format!("You are not allowed to cancel this job: {}", e.detail()),
-        ApiError::Http { status: 404, .. } => format!("The server does not know this job: {}", e.detail()),
-        ApiError::Http { status: 409, .. } => format!("The job could not be canceled: {}", e.detail()),
-        ApiError::Http { status: 400, .. } => format!("The server rejected the cancel request: {}", e.detail()),
-        ApiError::Http { status: s @ 500..=599, .. } => format!(
-            "The job could not be canceled: the server failed (HTTP {s}: {}). Older Scale versions answer this way when the job has already finished; its current status is shown below.",
-            e.detail()
+        _ if e.is_csrf() => quoting(
+            "Scale refused the request because this browser's Scale session needs its CSRF token (".to_string(),
+            "). Reload the page, or log in to Scale again, then retry.",
         ),
-        ApiError::Http { status, .. } => format!("The job could not be canceled (HTTP {status}): {}", e.detail()),
-        ApiError::Decode(m) => format!(
-            "The server answered the cancel request in a form that could not be read ({m}). The job's current status is shown below."
+        ApiError::Http { status: 403, .. } => quoting("You are not allowed to cancel this job: ".to_string(), ""),
+        ApiError::Http { status: 404, .. } => quoting("The server does not know this job: ".to_string(), ""),
+        ApiError::Http { status: 409, .. } => quoting("The job could not be canceled: ".to_string(), ""),
+        ApiError::Http { status: 400, .. } => quoting("The server rejected the cancel request: ".to_string(), ""),
+        ApiError::Http { status: s @ 500..=599, .. } => quoting(
+            format!("The job could not be canceled: the server failed (HTTP {s}: "),
+            "). Older Scale versions answer this way when the job has already finished; its current status is shown below.",
         ),
-        ApiError::Aborted => "The cancel request was interrupted.".to_string(),
+        ApiError::Http { status, .. } => quoting(format!("The job could not be canceled (HTTP {status}): "), ""),
+        ApiError::Decode(m) => Said {
+            before: "The server answered the cancel request in a form that could not be read (".to_string(),
+            server: m.clone(),
+            after: "). The job's current status is shown below.".to_string(),
+        },
+        ApiError::Aborted => Said::ours("The cancel request was interrupted.".to_string()),
     }
 }
 
@@ -73,7 +116,7 @@ mod tests {
     use scale_jobs_shared::JobDetails;
 
     fn fail(status: u16, body: &str) -> String {
-        cancel_failure_message(&interpret::<JobDetails>(status, body).unwrap_err())
+        cancel_failure_message(&interpret::<JobDetails>(status, body).unwrap_err()).to_string()
     }
 
     #[test]
@@ -87,23 +130,29 @@ mod tests {
 
     #[test]
     fn a_cancel_answer_says_the_status_the_job_is_in() {
+        let (ok, m) = cancel_answer_message(7, Some(&JobStatus::Canceled));
+        assert!(ok);
+        assert_eq!(m.to_string(), "Job 7 was canceled.");
+        assert_eq!(m.server, "");
+        let (ok, m) = cancel_answer_message(7, Some(&JobStatus::Completed));
+        assert!(!ok);
         assert_eq!(
-            cancel_answer_message(7, Some(&JobStatus::Canceled)),
-            (true, "Job 7 was canceled.".to_string())
+            m.to_string(),
+            "The server answered, but job 7 is completed. It was not canceled."
         );
-        assert_eq!(
-            cancel_answer_message(7, Some(&JobStatus::Completed)),
-            (
-                false,
-                "The server answered, but job 7 is completed. It was not canceled.".to_string()
-            )
-        );
+        assert_eq!(m.server, "completed");
         let (ok, m) = cancel_answer_message(8, Some(&JobStatus::parse("RESTARTING")));
         assert!(!ok);
         assert_eq!(
-            m,
+            m.to_string(),
             "The server answered, but job 8 is RESTARTING. It was not canceled."
         );
+        // A status that would reorder what follows it is the quoted piece,
+        // whole, and our words are outside it.
+        let rlo = "\u{202E}GNITRATSER\u{2069}";
+        let (_, m) = cancel_answer_message(8, Some(&JobStatus::parse(rlo)));
+        assert_eq!(m.server, rlo);
+        assert_eq!(m.after, ". It was not canceled.");
         for blank in [
             None,
             Some(JobStatus::parse("")),
@@ -111,7 +160,10 @@ mod tests {
         ] {
             let (ok, m) = cancel_answer_message(9, blank.as_ref());
             assert!(!ok);
-            assert_eq!(m, "The server answered, but did not say job 9's status.");
+            assert_eq!(
+                m,
+                Said::ours("The server answered, but did not say job 9's status.".to_string())
+            );
         }
     }
 
@@ -141,6 +193,30 @@ mod tests {
         );
         assert!(m.contains("Allowed values"), "{m}");
         let m = cancel_failure_message(&ApiError::Network("Failed to fetch".into()));
-        assert!(m.contains("nothing was changed"), "{m}");
+        assert!(m.before.contains("nothing was changed"), "{m}");
+        assert_eq!(m.server, "", "a network failure quotes nothing");
+    }
+
+    #[test]
+    fn a_refusal_quotes_the_servers_words_as_one_piece() {
+        let e = interpret::<JobDetails>(
+            409,
+            r#"{"detail":"\u202eJob 62 is COMPLETED and cannot be canceled"}"#,
+        )
+        .unwrap_err();
+        let m = cancel_failure_message(&e);
+        assert_eq!(
+            m.server,
+            "\u{202e}Job 62 is COMPLETED and cannot be canceled"
+        );
+        assert_eq!(m.before, "The job could not be canceled: ");
+        let e = interpret::<JobDetails>(
+            403,
+            r#"{"detail":"CSRF Failed: CSRF token missing or incorrect."}"#,
+        )
+        .unwrap_err();
+        let m = cancel_failure_message(&e);
+        assert_eq!(m.server, "CSRF Failed: CSRF token missing or incorrect.");
+        assert!(m.after.starts_with("). Reload the page"), "{m}");
     }
 }

@@ -11,7 +11,7 @@ use crate::components::alert::ErrorAlert;
 use crate::components::status::{ErrorCategoryBadge, StatusBadge};
 use crate::components::time::{keep_times_current, ExactTime, RelTime, Since};
 use crate::context::{use_app, AppCtx};
-use crate::logic::cancel::{cancel_answer_message, cancel_failure_message};
+use crate::logic::cancel::{cancel_answer_message, cancel_failure_message, Said};
 use crate::logic::format::{exact_time, format_duration_secs, human_bytes, human_mib};
 use crate::logic::links::safe_href;
 use crate::logic::timeline::{self, Timeline};
@@ -688,8 +688,8 @@ fn JsonBlock(label: &'static str, value: Option<Value>) -> impl IntoView {
 /// What the last cancel attempt came to, shown under the status.
 #[derive(Clone, PartialEq)]
 enum Outcome {
-    Done(String),
-    Failed(String),
+    Done(Said),
+    Failed(Said),
 }
 
 #[derive(Clone, Copy)]
@@ -704,12 +704,21 @@ struct CancelState {
 fn CancelOutcome() -> impl IntoView {
     let state = use_context::<CancelState>();
     move || {
-        state.and_then(|s| s.outcome.get()).map(|o| match o {
-            Outcome::Done(m) => {
-                view! { <div class="alert alert-success" role="status">{m}</div> }.into_any()
-            }
-            Outcome::Failed(m) => {
-                view! { <div class="alert alert-error" role="alert">{m}</div> }.into_any()
+        state.and_then(|s| s.outcome.get()).map(|o| {
+            // The server's piece is isolated, as the dialog isolates its
+            // job type and status.
+            let said = |m: Said| {
+                let server = (!m.server.is_empty()).then(|| view! { <bdi>{m.server}</bdi> });
+                (m.before, server, m.after)
+            };
+            match o {
+                Outcome::Done(m) => {
+                    view! { <div class="alert alert-success" role="status">{said(m)}</div> }
+                        .into_any()
+                }
+                Outcome::Failed(m) => {
+                    view! { <div class="alert alert-error" role="alert">{said(m)}</div> }.into_any()
+                }
             }
         })
     }
