@@ -16,13 +16,16 @@
 //!    set in the rows' frame: they are laid out and painted),
 //!    relative to navigation start, over cold loads (a new browser context
 //!    each, cache disabled); beside it, as info, `scale:rows` (the rows'
-//!    own frame starting), which runs before commit bec68f5 reported.
+//!    own frame starting), which runs before commit bec68f5 reported, and
+//!    the vanilla baseline's cold loads on the app's list URL, one after
+//!    each of the app's.
 //! 3. 1000 rows: `scale:rows − scale:response` of `/jobs?page_size=1000`
 //!    and of `xtask/bench/vanilla.html` (hand-written DOM code, same API
 //!    URL, same columns), alternately in the same browser.
 //! 4. Sort and page changes on a 100-row table: `(painted − click) −
 //!    (response − request)`, i.e. the app's and the browser's time to the
-//!    new rows laid out and painted, network excluded.
+//!    new rows laid out and painted, network excluded; beside them, as
+//!    info, the vanilla baseline's page changes measured the same way.
 //! 5. Memory: V8 heap in use plus `WebAssembly.Memory` size, after a
 //!    forced GC, after 10 and after 200 in-app page changes, with
 //!    auto-refresh every second.
