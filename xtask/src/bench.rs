@@ -52,6 +52,7 @@
 
 mod browser;
 mod cdp;
+mod compare;
 mod floor;
 mod http;
 mod report;
@@ -152,18 +153,24 @@ struct Options {
     /// A bundle built elsewhere to measure instead of `dist/` (`--dist DIR`,
     /// e.g. a variant of the app), not rebuilt.
     dist: Option<PathBuf>,
+    /// Another build of the app to measure against it, load for load
+    /// (`--compare DIR`; see `compare.rs`).
+    compare: Option<PathBuf>,
     parts: Vec<&'static str>,
 }
 
 fn parse_args(args: &[String]) -> Result<Options> {
     let usage = || {
         format!(
-            "usage: cargo xtask bench [--no-build] [--dist DIR] [{}]...",
-            PARTS.join("|")
+            "usage: cargo xtask bench [--no-build] [--dist DIR] [{}]...\n   \
+             or: cargo xtask bench [--no-build] [--dist DIR] --compare DIR [{}]...",
+            PARTS.join("|"),
+            compare::PARTS.join("|")
         )
     };
     let mut build = true;
     let mut dist = None;
+    let mut compare_with = None;
     let mut parts = Vec::new();
     let mut args = args.iter();
     while let Some(a) = args.next() {
@@ -175,16 +182,39 @@ fn parse_args(args: &[String]) -> Result<Options> {
                     .ok_or_else(|| format!("--dist needs a directory; {}", usage()))?;
                 dist = Some(PathBuf::from(dir));
             }
+            "--compare" => {
+                let dir = args
+                    .next()
+                    .ok_or_else(|| format!("--compare needs a directory; {}", usage()))?;
+                compare_with = Some(PathBuf::from(dir));
+            }
             name => match PARTS.iter().find(|p| **p == name) {
                 Some(p) => parts.push(*p),
                 None => return Err(format!("unknown bench argument `{name}`; {}", usage())),
             },
         }
     }
+    if compare_with.is_some() {
+        if let Some(p) = parts.iter().find(|p| !compare::PARTS.contains(p)) {
+            return Err(format!(
+                "--compare measures {} only, not `{p}`; {}",
+                compare::PARTS.join(" and "),
+                usage()
+            ));
+        }
+        if parts.is_empty() {
+            parts = compare::PARTS.to_vec();
+        }
+    }
     if parts.is_empty() {
         parts = PARTS.to_vec();
     }
-    Ok(Options { build, dist, parts })
+    Ok(Options {
+        build,
+        dist,
+        compare: compare_with,
+        parts,
+    })
 }
 
 pub fn run(args: &[String]) -> Result {
@@ -199,6 +229,13 @@ pub fn run(args: &[String]) -> Result {
         if opts.dist.is_none() {
             tasks::build_dist()?;
         }
+    }
+    if let Some(other) = &opts.compare {
+        if opts.build {
+            tasks::build_server()?;
+        }
+        let own = opts.dist.clone().unwrap_or_else(tasks::dist_dir);
+        return compare::run(args, &out, &own, other, &opts.parts);
     }
     let dist = out.join("dist");
     prepare_dist(opts.dist.as_deref().unwrap_or(&tasks::dist_dir()), &dist)?;
@@ -1703,6 +1740,7 @@ mod tests {
             Options {
                 build: true,
                 dist: None,
+                compare: None,
                 parts: PARTS.to_vec()
             }
         );
@@ -1718,11 +1756,31 @@ mod tests {
             Options {
                 build: false,
                 dist: Some(PathBuf::from("/tmp/d")),
+                compare: None,
                 parts: vec!["memory", "render"]
             }
         );
         assert!(parse_args(&args(&["memroy"])).is_err());
         assert!(parse_args(&args(&["--dist"])).is_err());
+        // A comparison measures its own parts, both unless told.
+        assert_eq!(
+            parse_args(&args(&["--compare", "/tmp/b"])).unwrap(),
+            Options {
+                build: true,
+                dist: None,
+                compare: Some(PathBuf::from("/tmp/b")),
+                parts: compare::PARTS.to_vec()
+            }
+        );
+        assert_eq!(
+            parse_args(&args(&["render", "--compare", "/tmp/b"]))
+                .unwrap()
+                .parts,
+            vec!["render"]
+        );
+        let e = parse_args(&args(&["--compare", "/tmp/b", "memory"])).unwrap_err();
+        assert!(e.contains("not `memory`"), "{e}");
+        assert!(parse_args(&args(&["--compare"])).is_err());
     }
 
     #[test]

@@ -154,7 +154,7 @@ pub fn cold_loads(
 
 /// One load of `url` in a new browser context with the cache disabled,
 /// and the URL of the first jobs list it fetched.
-fn cold_load(cdp: &mut Cdp, url: &str) -> Result<(ColdLoad, String)> {
+pub fn cold_load(cdp: &mut Cdp, url: &str) -> Result<(ColdLoad, String)> {
     let page = cdp.new_page(true)?;
     cdp.call(
         Some(&page.session),
@@ -292,18 +292,25 @@ pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns>
         }
         cdp.close_page(page)?;
 
-        let page = cdp.new_page(false)?;
         let url = format!("{base}/vanilla.html?url={}", encode(&api_url));
-        cdp.navigate(&page, &url)?;
-        cdp.wait_for(&page, &rows_painted(1000), LOAD_LIMIT)?;
-        vanilla.push(Render::from(marks(cdp, &page)?));
-        cdp.close_page(page)?;
+        vanilla.push(first_render(cdp, &url, 1000)?);
     }
     Ok(RenderRuns {
         app,
         vanilla,
         api_url,
     })
+}
+
+/// The first render of `url` (the app or the vanilla page) in a new tab,
+/// once it shows `rows` rows, laid out and painted.
+pub fn first_render(cdp: &mut Cdp, url: &str, rows: usize) -> Result<Render> {
+    let page = cdp.new_page(false)?;
+    cdp.navigate(&page, url)?;
+    cdp.wait_for(&page, &rows_painted(rows), LOAD_LIMIT)?;
+    let render = Render::from(marks(cdp, &page)?);
+    cdp.close_page(page)?;
+    Ok(render)
 }
 
 /// 1000-row page changes in pages that are already warm, as an analyst
