@@ -649,6 +649,15 @@ fn line(
 /// serves one directory; the copy also keeps the run apart from a rebuild
 /// of `dist/` by someone else meanwhile.
 fn prepare_dist(from: &Path, to: &Path) -> Result {
+    // `--dist target/bench/dist` would be deleted before it is copied.
+    if let (Ok(f), Ok(t)) = (from.canonicalize(), to.canonicalize()) {
+        if f.starts_with(&t) {
+            return Err(format!(
+                "{} is the bench's own copy of a bundle, which it deletes first; copy it elsewhere",
+                from.display()
+            ));
+        }
+    }
     let _ = std::fs::remove_dir_all(to);
     copy_dir(from, to)
         .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))?;
@@ -1049,7 +1058,7 @@ fn first_rows(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
     match browser::cold_loads(cdp, base, &format!("{base}/jobs?page_size=100"), COLD_LOADS) {
         Ok((loads, vanilla)) => {
             let m =
-                |f: fn(&browser::ColdLoad) -> f64| browser::median_of(&loads, f).unwrap_or(-1.0);
+                |f: fn(&browser::ColdLoad) -> f64| browser::median_known(&loads, f).unwrap_or(-1.0);
             let painted: Vec<f64> = loads.iter().map(|l| l.painted).collect();
             let rows: Vec<f64> = loads.iter().map(|l| l.first_rows).collect();
             let frames: Vec<f64> = loads.iter().map(|l| l.painted - l.first_rows).collect();
@@ -1096,28 +1105,48 @@ fn first_rows(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
                     list(&rows),
                 ),
             ));
-            let vanilla_painted: Vec<f64> = vanilla.iter().map(|l| l.painted).collect();
-            let vm =
-                |f: fn(&browser::ColdLoad) -> f64| browser::median_of(&vanilla, f).unwrap_or(-1.0);
-            report.push(line(
-                "first_rows_vanilla_painted_ms",
-                FIRST_ROWS_VANILLA_WHAT,
-                Goal::None,
-                vm(|l| l.painted),
-                "ms",
-                format!(
-                    "xtask/bench/vanilla.html on the API URL the app's first load fetched, each load right after one of the \
-                     app's, measured the same way: a page with the same stylesheet and table but no wasm, header, filters \
-                     or pager, so a floor for the machine rather than a like-for-like rival; samples {}. Medians: \
-                     list request started {:.0} ms, answer in (resource timing) {:.0} ms, rows' frame starting {:.0} ms; \
-                     first contentful paint {:.0} ms",
-                    list(&vanilla_painted),
-                    vm(|l| l.request),
-                    vm(|l| l.list_end),
-                    vm(|l| l.first_rows),
-                    vm(|l| l.first_contentful_paint),
-                ),
-            ));
+            match &vanilla {
+                Ok(vanilla) => {
+                    let vanilla_painted: Vec<f64> = vanilla.iter().map(|l| l.painted).collect();
+                    let vm = |f: fn(&browser::ColdLoad) -> f64| {
+                        browser::median_known(vanilla, f).unwrap_or(-1.0)
+                    };
+                    report.push(line(
+                        "first_rows_vanilla_painted_ms",
+                        FIRST_ROWS_VANILLA_WHAT,
+                        Goal::None,
+                        vm(|l| l.painted),
+                        "ms",
+                        format!(
+                            "xtask/bench/vanilla.html on the API URL the app's first load fetched, each load right after one \
+                             of the app's (so the app's loads alternate with these since commit 3527955), measured the same \
+                             way: a page with the same stylesheet and table but no wasm, header, filters or pager, so a floor \
+                             for the machine rather than a like-for-like rival; samples {}. Medians: list request started \
+                             {:.0} ms, answer in (resource timing) {:.0} ms, rows' frame starting {:.0} ms; first contentful \
+                             paint {:.0} ms",
+                            list(&vanilla_painted),
+                            vm(|l| l.request),
+                            vm(|l| l.list_end),
+                            vm(|l| l.first_rows),
+                            vm(|l| l.first_contentful_paint),
+                        ),
+                    ));
+                    report.detail(
+                        "first_rows_vanilla_loads",
+                        json!(vanilla.iter().map(|l| json!({
+                            "painted_ms": l.painted, "first_rows_ms": l.first_rows, "request_ms": l.request,
+                            "list_end_ms": l.list_end, "fcp_ms": l.first_contentful_paint,
+                        })).collect::<Vec<_>>()),
+                    );
+                }
+                Err(e) => report.push(failed(
+                    "first_rows_vanilla_painted_ms",
+                    FIRST_ROWS_VANILLA_WHAT,
+                    Goal::None,
+                    "ms",
+                    e,
+                )),
+            }
             report.detail(
                 "first_rows_loads",
                 json!(loads.iter().map(|l| json!({
@@ -1375,24 +1404,36 @@ fn sort_and_page(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
                 note(&r.page),
             ));
             let vanilla_how = "xtask/bench/vanilla.html on the app's first list URL, in its own tab after the app's \
-                               is closed: `scaleRender` of pages 2, 3, … (it marks scale:request first), \
+                               is closed: `scaleRender` of pages 2, 3, … (it marks scale:request first, so this starts at \
+                               the request: the app's click-to-request time has no counterpart), \
                                `(scale:painted − scale:request) − (scale:response − scale:request)`; one unmeasured change first";
-            let vanilla_rows: Vec<f64> = r.vanilla_page.iter().map(|c| c.rows).collect();
-            let vanilla_painted: Vec<f64> = r.vanilla_page.iter().map(|c| c.painted).collect();
-            report.push(line(
-                "page_change_vanilla_painted_ms",
-                PAGE_VANILLA_WHAT,
-                Goal::None,
-                painted(&r.vanilla_page),
-                "ms",
-                format!(
-                    "{vanilla_how}; samples {}; to the rows' frame starting instead: median {:.1} ms, samples {}; {}",
-                    list(&vanilla_painted),
-                    frame_start(&r.vanilla_page),
-                    list(&vanilla_rows),
-                    click_parts(&r.vanilla_page),
-                ),
-            ));
+            match &r.vanilla_page {
+                Ok(clicks) => {
+                    let vanilla_rows: Vec<f64> = clicks.iter().map(|c| c.rows).collect();
+                    let vanilla_painted: Vec<f64> = clicks.iter().map(|c| c.painted).collect();
+                    report.push(line(
+                        "page_change_vanilla_painted_ms",
+                        PAGE_VANILLA_WHAT,
+                        Goal::None,
+                        painted(clicks),
+                        "ms",
+                        format!(
+                            "{vanilla_how}; samples {}; to the rows' frame starting instead: median {:.1} ms, samples {}; {}",
+                            list(&vanilla_painted),
+                            frame_start(clicks),
+                            list(&vanilla_rows),
+                            click_parts(clicks),
+                        ),
+                    ));
+                }
+                Err(e) => report.push(failed(
+                    "page_change_vanilla_painted_ms",
+                    PAGE_VANILLA_WHAT,
+                    Goal::None,
+                    "ms",
+                    e,
+                )),
+            }
         }
         Err(e) => {
             report.push(failed(
@@ -1424,7 +1465,7 @@ fn sort_and_page(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
 fn click_parts(clicks: &[browser::Click]) -> String {
     let m = |f: fn(&browser::Click) -> f64| browser::median_of(clicks, f).unwrap_or(-1.0);
     format!(
-        "medians of the parts: to the request {:.1} ms, decoding {:.1}, building the rows into the DOM {:.1}, \
+        "medians of the parts (medians need not add up to the total's): to the request {:.1} ms, decoding {:.1}, building the rows into the DOM {:.1}, \
          to their frame starting {:.1}, the frame {:.1}",
         m(|c| c.before_request),
         m(|c| c.decode),

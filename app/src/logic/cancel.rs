@@ -20,10 +20,13 @@ pub fn status_in_sentence(status: Option<&JobStatus>) -> String {
     }
 }
 
-/// A sentence of ours around one piece of text the server chose, kept
-/// apart so the page can isolate that piece (`<bdi>`): a right-to-left
-/// status, or one holding bidi controls, must not reorder our words after
-/// it. `server` is empty when the sentence quotes nothing.
+/// A sentence of ours around one piece that quotes the server, kept apart
+/// so the page can isolate that piece (`<bdi>`): a right-to-left status,
+/// or one holding bidi controls, must not reorder our words after it. The
+/// piece is what the server sent (a status, a refusal's detail), or our
+/// account of an answer that holds its text (an HTML page's summary); when
+/// the server gave no detail, our sentence saying so stands in its place.
+/// `server` is empty when the sentence quotes nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Said {
     pub before: String,

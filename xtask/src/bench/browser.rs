@@ -93,6 +93,22 @@ fn rows_painted(n: usize) -> String {
     )
 }
 
+/// Runs `f` in a new tab (in a new browser context if asked) and closes the
+/// tab whether `f` succeeded or not, so that a failed measurement does not
+/// leave a busy tab beside the next one.
+fn in_page<T>(
+    cdp: &mut Cdp,
+    fresh_context: bool,
+    f: impl FnOnce(&mut Cdp, &Page) -> Result<T>,
+) -> Result<T> {
+    let page = cdp.new_page(fresh_context)?;
+    let result = f(cdp, &page);
+    let closed = cdp.close_page(page);
+    let value = result?;
+    closed?;
+    Ok(value)
+}
+
 // ---------------------------------------------------------------------------
 // 2. First rows on a cold load
 // ---------------------------------------------------------------------------
@@ -125,87 +141,95 @@ pub struct ColdLoad {
 /// `runs` cold loads of `url` (the app), each followed by a cold load of
 /// the vanilla baseline on the API URL the app's first load fetched, so
 /// both see the machine in the same state. The app's loads, then the
-/// baseline's.
+/// baseline's: those are information only, so a failure of the baseline
+/// stops its loads, not the app's.
 pub fn cold_loads(
     cdp: &mut Cdp,
     base: &str,
     url: &str,
     runs: usize,
-) -> Result<(Vec<ColdLoad>, Vec<ColdLoad>)> {
+) -> Result<(Vec<ColdLoad>, Result<Vec<ColdLoad>>)> {
     let mut app = Vec::new();
     let mut vanilla = Vec::new();
+    let mut vanilla_error = None;
     let mut api_url = String::new();
     for _ in 0..runs {
         let (load, list) = cold_load(cdp, url)?;
         app.push(load);
         if api_url.is_empty() {
             api_url = list.strip_prefix(base).unwrap_or(&list).to_owned();
-            if api_url.is_empty() {
-                return Err(
-                    "the app made no /api/.../jobs request that resource timing saw".into(),
-                );
-            }
+        }
+        if vanilla_error.is_some() {
+            continue;
+        }
+        if api_url.is_empty() {
+            vanilla_error =
+                Some("the app made no /api/.../jobs request that resource timing saw".to_owned());
+            continue;
         }
         let vanilla_url = format!("{base}/vanilla.html?url={}", encode(&api_url));
-        vanilla.push(cold_load(cdp, &vanilla_url)?.0);
+        match cold_load(cdp, &vanilla_url) {
+            Ok((load, _)) => vanilla.push(load),
+            Err(e) => vanilla_error = Some(e),
+        }
     }
-    Ok((app, vanilla))
+    Ok((app, vanilla_error.map_or(Ok(vanilla), Err)))
 }
 
 /// One load of `url` in a new browser context with the cache disabled,
 /// and the URL of the first jobs list it fetched.
 pub fn cold_load(cdp: &mut Cdp, url: &str) -> Result<(ColdLoad, String)> {
-    let page = cdp.new_page(true)?;
-    cdp.call(
-        Some(&page.session),
-        "Network.setCacheDisabled",
-        json!({ "cacheDisabled": true }),
-    )?;
-    cdp.navigate(&page, url)?;
-    cdp.wait_for(&page, &rows_painted(100), LOAD_LIMIT)?;
-    // Paint timing reports a frame once it is on screen, a little after
-    // the main thread is done with it; a browser that never reports
-    // one leaves the step at -1.
-    let _ = cdp.wait_for(
-        &page,
-        "performance.getEntriesByName('first-contentful-paint').length > 0",
-        Duration::from_secs(2),
-    );
-    let m = marks(cdp, &page)?;
-    let extra = cdp.eval(
-        &page,
-        r#"(() => {
-          const res = performance.getEntriesByType("resource");
-          const wasm = res.find(e => e.name.endsWith(".wasm"));
-          const config = res.find(e => e.name.endsWith("/config.json"));
-          const fcp = performance.getEntriesByName("first-contentful-paint")[0];
-          const start = performance.getEntriesByName("scale:start", "mark")[0];
-          const painted = performance.getEntriesByName("scale:painted", "mark")[0];
-          const list = res.find(e => { const u = new URL(e.name); return u.pathname.startsWith("/api/") && u.pathname.includes("/jobs"); });
-          return {
-            list_url: list ? list.name : "",
-            list_end: list ? list.responseEnd : -1,
-            started: start ? start.startTime : -1, painted: painted ? painted.startTime : -1,
-            wasm: wasm ? wasm.responseEnd : -1, fcp: fcp ? fcp.startTime : -1,
-            config_start: config ? config.startTime : -1, config_end: config ? config.responseEnd : -1,
-          };
-        })()"#,
-    )?;
-    let load = ColdLoad {
-        first_rows: m.first_rows,
-        painted: extra["painted"].as_f64().unwrap_or(-1.0),
-        list_end: extra["list_end"].as_f64().unwrap_or(-1.0),
-        request: m.first_request,
-        response: m.first_response,
-        decoded: m.first_decoded,
-        wasm_loaded: extra["wasm"].as_f64().unwrap_or(-1.0),
-        started: extra["started"].as_f64().unwrap_or(-1.0),
-        config_start: extra["config_start"].as_f64().unwrap_or(-1.0),
-        config_end: extra["config_end"].as_f64().unwrap_or(-1.0),
-        first_contentful_paint: extra["fcp"].as_f64().unwrap_or(-1.0),
-    };
-    cdp.close_page(page)?;
-    Ok((load, extra["list_url"].as_str().unwrap_or("").to_owned()))
+    in_page(cdp, true, |cdp, page| {
+        cdp.call(
+            Some(&page.session),
+            "Network.setCacheDisabled",
+            json!({ "cacheDisabled": true }),
+        )?;
+        cdp.navigate(page, url)?;
+        cdp.wait_for(page, &rows_painted(100), LOAD_LIMIT)?;
+        // Paint timing reports a frame once it is on screen, a little after
+        // the main thread is done with it; a browser that never reports
+        // one leaves the step at -1.
+        let _ = cdp.wait_for(
+            page,
+            "performance.getEntriesByName('first-contentful-paint').length > 0",
+            Duration::from_secs(2),
+        );
+        let m = marks(cdp, page)?;
+        let extra = cdp.eval(
+            page,
+            r#"(() => {
+              const res = performance.getEntriesByType("resource");
+              const wasm = res.find(e => e.name.endsWith(".wasm"));
+              const config = res.find(e => e.name.endsWith("/config.json"));
+              const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+              const start = performance.getEntriesByName("scale:start", "mark")[0];
+              const painted = performance.getEntriesByName("scale:painted", "mark")[0];
+              const list = res.find(e => { const u = new URL(e.name); return u.pathname.startsWith("/api/") && u.pathname.includes("/jobs"); });
+              return {
+                list_url: list ? list.name : "",
+                list_end: list ? list.responseEnd : -1,
+                started: start ? start.startTime : -1, painted: painted ? painted.startTime : -1,
+                wasm: wasm ? wasm.responseEnd : -1, fcp: fcp ? fcp.startTime : -1,
+                config_start: config ? config.startTime : -1, config_end: config ? config.responseEnd : -1,
+              };
+            })()"#,
+        )?;
+        let load = ColdLoad {
+            first_rows: m.first_rows,
+            painted: extra["painted"].as_f64().unwrap_or(-1.0),
+            list_end: extra["list_end"].as_f64().unwrap_or(-1.0),
+            request: m.first_request,
+            response: m.first_response,
+            decoded: m.first_decoded,
+            wasm_loaded: extra["wasm"].as_f64().unwrap_or(-1.0),
+            started: extra["started"].as_f64().unwrap_or(-1.0),
+            config_start: extra["config_start"].as_f64().unwrap_or(-1.0),
+            config_end: extra["config_end"].as_f64().unwrap_or(-1.0),
+            first_contentful_paint: extra["fcp"].as_f64().unwrap_or(-1.0),
+        };
+        Ok((load, extra["list_url"].as_str().unwrap_or("").to_owned()))
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -305,12 +329,11 @@ pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns>
 /// The first render of `url` (the app or the vanilla page) in a new tab,
 /// once it shows `rows` rows, laid out and painted.
 pub fn first_render(cdp: &mut Cdp, url: &str, rows: usize) -> Result<Render> {
-    let page = cdp.new_page(false)?;
-    cdp.navigate(&page, url)?;
-    cdp.wait_for(&page, &rows_painted(rows), LOAD_LIMIT)?;
-    let render = Render::from(marks(cdp, &page)?);
-    cdp.close_page(page)?;
-    Ok(render)
+    in_page(cdp, false, |cdp, page| {
+        cdp.navigate(page, url)?;
+        cdp.wait_for(page, &rows_painted(rows), LOAD_LIMIT)?;
+        Ok(Render::from(marks(cdp, page)?))
+    })
 }
 
 /// 1000-row page changes in pages that are already warm, as an analyst
@@ -357,40 +380,40 @@ fn vanilla_page_changes(
     rows: usize,
     runs: usize,
 ) -> Result<Vec<Marks>> {
-    let page = cdp.new_page(false)?;
-    cdp.navigate(
-        &page,
-        &format!("{base}/vanilla.html?url={}", encode(api_url)),
-    )?;
-    cdp.wait_for(&page, &rows_painted(rows), LOAD_LIMIT)?;
     let sep = match api_url.contains('?') {
         false => "?",
         true if api_url.ends_with(['?', '&']) => "",
         true => "&",
     };
-    let mut out = Vec::new();
-    for i in 0..=runs {
-        let next = format!("{api_url}{sep}page={}", i + 2);
-        cdp.eval(
-            &page,
-            &format!(
-                "performance.clearMarks(); scaleRender({}); true",
-                Value::String(next)
-            ),
+    in_page(cdp, false, |cdp, page| {
+        cdp.navigate(
+            page,
+            &format!("{base}/vanilla.html?url={}", encode(api_url)),
         )?;
-        cdp.wait_for(&page, &rows_painted(rows), LOAD_LIMIT)?;
-        let m = marks(cdp, &page)?;
-        in_order(
-            "the baseline's page change",
-            &[m.request, m.response, m.decoded, m.dom, m.rows, m.painted],
-        )?;
-        if i > 0 {
-            out.push(m);
+        cdp.wait_for(page, &rows_painted(rows), LOAD_LIMIT)?;
+        let mut out = Vec::new();
+        for i in 0..=runs {
+            let next = format!("{api_url}{sep}page={}", i + 2);
+            cdp.eval(
+                page,
+                &format!(
+                    "performance.clearMarks(); scaleRender({}); true",
+                    Value::String(next)
+                ),
+            )?;
+            cdp.wait_for(page, &rows_painted(rows), LOAD_LIMIT)?;
+            let m = marks(cdp, page)?;
+            in_order(
+                "the baseline's page change",
+                &[m.request, m.response, m.decoded, m.dom, m.rows, m.painted],
+            )?;
+            if i > 0 {
+                out.push(m);
+            }
+            cdp.pump(Duration::from_millis(100))?;
         }
-        cdp.pump(Duration::from_millis(100))?;
-    }
-    cdp.close_page(page)?;
-    Ok(out)
+        Ok(out)
+    })
 }
 
 /// Marks that should come one after another: all present (not −1) and in
@@ -526,10 +549,11 @@ fn click_marks(
 pub struct Interactions {
     pub sort: Vec<Click>,
     pub page: Vec<Click>,
-    /// The vanilla baseline's page changes on the app's first list URL,
-    /// measured as the app's: from `scaleRender` (which marks its request
-    /// first) to the rows painted, minus the request's time on the network.
-    pub vanilla_page: Vec<Click>,
+    /// The vanilla baseline's page changes on the app's first list URL:
+    /// from `scaleRender` (which marks its request first) to the rows
+    /// painted, minus the request's time on the network. Information only:
+    /// its failure leaves the app's figures standing.
+    pub vanilla_page: Result<Vec<Click>>,
 }
 
 pub fn sort_and_page(cdp: &mut Cdp, base: &str, n: usize) -> Result<Interactions> {
@@ -544,10 +568,8 @@ pub fn sort_and_page(cdp: &mut Cdp, base: &str, n: usize) -> Result<Interactions
     let pages = clicks(cdp, &page, CLICK_NEXT_JS, n, 100)?;
     cdp.close_page(page)?;
     // After the app's tab is closed: two tabs at once slow each other.
-    let vanilla_page = vanilla_page_changes(cdp, base, &api_url, 100, n)?
-        .iter()
-        .map(|m| Click::new(m, m.request))
-        .collect();
+    let vanilla_page = vanilla_page_changes(cdp, base, &api_url, 100, n)
+        .map(|marks| marks.iter().map(|m| Click::new(m, m.request)).collect());
     Ok(Interactions {
         sort,
         page: pages,
@@ -928,6 +950,14 @@ pub fn profile_1000(cdp: &mut Cdp, base: &str) -> Result<Profile> {
 /// Median of a field of some samples.
 pub fn median_of<T>(samples: &[T], f: impl Fn(&T) -> f64) -> Option<f64> {
     median(&samples.iter().map(f).collect::<Vec<_>>())
+}
+
+/// As [`median_of`], over the samples where the value is known: a step a
+/// load did not report (a mark or timing entry missing) reads -1, and must
+/// not pull the median down.
+pub fn median_known<T>(samples: &[T], f: impl Fn(&T) -> f64) -> Option<f64> {
+    let known: Vec<f64> = samples.iter().map(f).filter(|v| *v >= 0.0).collect();
+    median(&known)
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@
 //! B then A. Each pair meets the machine in the same state, and the
 //! pairs' differences say which bundle is faster and how consistently.
 //! It writes `target/bench/compare.md`, not the report, which it leaves
-//! alone.
+//! alone. Both bundles must mark `scale:painted` (commit bec68f5 and
+//! later): a load of an older one waits for it until the load limit and
+//! fails.
 
 use super::{browser, cdp, first_line, loadavg, prepare_dist, remove_db, write, BenchServer};
 use super::{command_line, report::list, report::median};
@@ -19,8 +21,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-/// Pairs of loads per measure: 30 loads of each kind, about a minute each.
-const PAIRS: usize = 15;
+/// Pairs of loads per measure (16 loads of each bundle, half of the
+/// pairs led by each), about a minute per measure.
+const PAIRS: usize = 16;
 
 /// The parts a comparison can measure.
 pub const PARTS: [&str; 2] = ["first-rows", "render"];
@@ -35,6 +38,8 @@ pub struct Paired {
     /// In how many pairs B took less time than A.
     pub b_faster: usize,
     pub pairs: usize,
+    /// Pairs where both took the same time, left out of the sign test.
+    pub ties: usize,
     /// The two-sided sign test's p-value: how likely a split at least as
     /// uneven as this one is if neither bundle is faster (ties left out).
     pub sign_p: f64,
@@ -74,6 +79,7 @@ pub fn paired(a: &[f64], b: &[f64]) -> Option<Paired> {
         b_minus_a: median(&diffs)?,
         b_faster,
         pairs: a.len(),
+        ties: a.len() - untied,
         sign_p: sign_test(b_faster, untied),
     })
 }
@@ -107,6 +113,19 @@ pub fn run(args: &[String], out: &Path, a_src: &Path, b_src: &Path, parts: &[&st
             render_1000,
         ));
     }
+    for (flag, path) in [("--dist", a_src), ("--compare", b_src)] {
+        let inside = |p: &Path, dir: &Path| match (p.canonicalize(), dir.canonicalize()) {
+            (Ok(p), Ok(dir)) => p.starts_with(dir),
+            _ => false,
+        };
+        if inside(path, out) {
+            return Err(format!(
+                "{flag} {}: that is inside {}, which the comparison rewrites; copy the bundle elsewhere first",
+                path.display(),
+                out.display()
+            ));
+        }
+    }
     let (dist_a, dist_b) = (out.join("dist"), out.join("dist-compare"));
     prepare_dist(a_src, &dist_a)?;
     prepare_dist(b_src, &dist_b)?;
@@ -114,7 +133,8 @@ pub fn run(args: &[String], out: &Path, a_src: &Path, b_src: &Path, parts: &[&st
     remove_db(&db);
     let before = loadavg();
     // A generates the demo jobs; B finds them there and uses them as they
-    // are, so both answer with the same data. Neither writes (no refresh).
+    // are, so both answer with the same data. After start-up (B's
+    // `ANALYZE` of the same data) neither writes: auto-refresh is off.
     let server_a = BenchServer::start(&dist_a, &db, 0)?;
     let server_b = BenchServer::start(&dist_b, &db, 0)?;
     let mut cdp = cdp::Cdp::launch(Path::new(setup::CHROMIUM), out)?;
@@ -138,9 +158,13 @@ pub fn run(args: &[String], out: &Path, a_src: &Path, b_src: &Path, parts: &[&st
             }
         }
         let p = paired(&a, &b).ok_or("no pairs were measured")?;
+        let ties = match p.ties {
+            0 => String::new(),
+            t => format!(" ({t} tied)"),
+        };
         let _ = writeln!(
             table,
-            "| {what} | {:.1} | {:.1} | {:+.1} | {} of {} | {:.3} |",
+            "| {what} | {:.1} | {:.1} | {:+.1} | {} of {}{ties} | {:.3} |",
             p.a, p.b, p.b_minus_a, p.b_faster, p.pairs, p.sign_p
         );
         let _ = writeln!(samples, "- {what}: A {}, B {}", list(&a), list(&b));
@@ -186,6 +210,7 @@ mod tests {
                 b_minus_a: -2.0,
                 b_faster: 2,
                 pairs: 3,
+                ties: 0,
                 sign_p: 1.0,
             }
         );
@@ -207,7 +232,7 @@ mod tests {
     fn ties_are_left_out_of_the_sign_test() {
         // Three wins for B, two ties: a 3-of-3 split, p = 2/8.
         let p = paired(&[5.0, 5.0, 9.0, 9.0, 9.0], &[5.0, 5.0, 1.0, 2.0, 3.0]).unwrap();
-        assert_eq!(p.b_faster, 3);
+        assert_eq!((p.b_faster, p.ties), (3, 2));
         assert!((p.sign_p - 0.25).abs() < 1e-12);
     }
 
