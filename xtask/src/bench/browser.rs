@@ -307,14 +307,20 @@ pub fn render_1000(cdp: &mut Cdp, base: &str, runs: usize) -> Result<RenderRuns>
     let mut api_url = String::new();
     for _ in 0..runs {
         // The app first: it says which URL it fetches.
-        let page = cdp.new_page(false)?;
-        cdp.navigate(&page, &format!("{base}/jobs?page_size=1000"))?;
-        cdp.wait_for(&page, &rows_painted(1000), LOAD_LIMIT)?;
-        app.push(Render::from(marks(cdp, &page)?));
-        if api_url.is_empty() {
-            api_url = app_api_url(cdp, &page, base)?;
+        let (render, url) = in_page(cdp, false, |cdp, page| {
+            cdp.navigate(page, &format!("{base}/jobs?page_size=1000"))?;
+            cdp.wait_for(page, &rows_painted(1000), LOAD_LIMIT)?;
+            let render = Render::from(marks(cdp, page)?);
+            let url = match api_url.is_empty() {
+                true => Some(app_api_url(cdp, page, base)?),
+                false => None,
+            };
+            Ok((render, url))
+        })?;
+        app.push(render);
+        if let Some(url) = url {
+            api_url = url;
         }
-        cdp.close_page(page)?;
 
         let url = format!("{base}/vanilla.html?url={}", encode(&api_url));
         vanilla.push(first_render(cdp, &url, 1000)?);
@@ -352,15 +358,15 @@ pub fn render_1000_warm(
     api_url: &str,
     runs: usize,
 ) -> Result<(Vec<Render>, Vec<Render>)> {
-    let page = cdp.new_page(false)?;
-    cdp.navigate(&page, &format!("{base}/jobs?page_size=1000"))?;
-    cdp.wait_for(&page, &rows_painted(1000), LOAD_LIMIT)?;
-    let app: Vec<Render> = click_marks(cdp, &page, CLICK_NEXT_JS, runs + 1, 1000)?
-        .into_iter()
-        .skip(1)
-        .map(Render::from)
-        .collect();
-    cdp.close_page(page)?;
+    let app: Vec<Render> = in_page(cdp, false, |cdp, page| {
+        cdp.navigate(page, &format!("{base}/jobs?page_size=1000"))?;
+        cdp.wait_for(page, &rows_painted(1000), LOAD_LIMIT)?;
+        click_marks(cdp, page, CLICK_NEXT_JS, runs + 1, 1000)
+    })?
+    .into_iter()
+    .skip(1)
+    .map(Render::from)
+    .collect();
 
     let vanilla = vanilla_page_changes(cdp, base, api_url, 1000, runs)?
         .into_iter()
@@ -557,16 +563,17 @@ pub struct Interactions {
 }
 
 pub fn sort_and_page(cdp: &mut Cdp, base: &str, n: usize) -> Result<Interactions> {
-    let page = cdp.new_page(false)?;
-    cdp.navigate(&page, &format!("{base}/jobs?page_size=100"))?;
-    cdp.wait_for(&page, &rows_painted(100), LOAD_LIMIT)?;
-    let api_url = app_api_url(cdp, &page, base)?;
-    // One of each first, not counted: the first use of a code path.
-    clicks(cdp, &page, CLICK_SORT_JS, 1, 100)?;
-    let sort = clicks(cdp, &page, CLICK_SORT_JS, n, 100)?;
-    clicks(cdp, &page, CLICK_NEXT_JS, 1, 100)?;
-    let pages = clicks(cdp, &page, CLICK_NEXT_JS, n, 100)?;
-    cdp.close_page(page)?;
+    let (api_url, sort, pages) = in_page(cdp, false, |cdp, page| {
+        cdp.navigate(page, &format!("{base}/jobs?page_size=100"))?;
+        cdp.wait_for(page, &rows_painted(100), LOAD_LIMIT)?;
+        let api_url = app_api_url(cdp, page, base)?;
+        // One of each first, not counted: the first use of a code path.
+        clicks(cdp, page, CLICK_SORT_JS, 1, 100)?;
+        let sort = clicks(cdp, page, CLICK_SORT_JS, n, 100)?;
+        clicks(cdp, page, CLICK_NEXT_JS, 1, 100)?;
+        let pages = clicks(cdp, page, CLICK_NEXT_JS, n, 100)?;
+        Ok((api_url, sort, pages))
+    })?;
     // After the app's tab is closed: two tabs at once slow each other.
     let vanilla_page = vanilla_page_changes(cdp, base, &api_url, 100, n)
         .map(|marks| marks.iter().map(|m| Click::new(m, m.request)).collect());
@@ -677,35 +684,35 @@ fn memory_now(cdp: &mut Cdp, page: &Page, navigations: usize) -> Result<Memory> 
 /// Loads `/jobs?page_size=100`, then clicks "Next page" `checkpoints.last()`
 /// times, measuring memory after each checkpoint's number of navigations.
 pub fn memory(cdp: &mut Cdp, base: &str, checkpoints: &[usize]) -> Result<Vec<Memory>> {
-    let page = cdp.new_page(true)?;
-    let s = Some(page.session.as_str());
-    cdp.call(s, "HeapProfiler.enable", json!({}))?;
-    cdp.call(s, "Performance.enable", json!({}))?;
-    cdp.navigate(&page, &format!("{base}/jobs?page_size=100"))?;
-    cdp.wait_for(&page, &rows_shown(100), LOAD_LIMIT)?;
-    let last = checkpoints.iter().copied().max().unwrap_or(0);
-    let mut out = Vec::new();
-    for n in 1..=last {
-        // The browser's own mark and resource lists would grow otherwise.
-        cdp.eval(
-            &page,
-            "performance.clearMarks(); performance.clearResourceTimings(); true",
-        )?;
-        cdp.eval(&page, CLICK_NEXT_JS)?;
-        cdp.wait_for(
-            &page,
-            &format!(
-                "new URLSearchParams(location.search).get('page') === '{}' && {SETTLED_JS}",
-                n + 1
-            ),
-            LOAD_LIMIT,
-        )?;
-        if checkpoints.contains(&n) {
-            out.push(memory_now(cdp, &page, n)?);
+    in_page(cdp, true, |cdp, page| {
+        let s = Some(page.session.as_str());
+        cdp.call(s, "HeapProfiler.enable", json!({}))?;
+        cdp.call(s, "Performance.enable", json!({}))?;
+        cdp.navigate(page, &format!("{base}/jobs?page_size=100"))?;
+        cdp.wait_for(page, &rows_shown(100), LOAD_LIMIT)?;
+        let last = checkpoints.iter().copied().max().unwrap_or(0);
+        let mut out = Vec::new();
+        for n in 1..=last {
+            // The browser's own mark and resource lists would grow otherwise.
+            cdp.eval(
+                page,
+                "performance.clearMarks(); performance.clearResourceTimings(); true",
+            )?;
+            cdp.eval(page, CLICK_NEXT_JS)?;
+            cdp.wait_for(
+                page,
+                &format!(
+                    "new URLSearchParams(location.search).get('page') === '{}' && {SETTLED_JS}",
+                    n + 1
+                ),
+                LOAD_LIMIT,
+            )?;
+            if checkpoints.contains(&n) {
+                out.push(memory_now(cdp, page, n)?);
+            }
         }
-    }
-    cdp.close_page(page)?;
-    Ok(out)
+        Ok(out)
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -775,66 +782,66 @@ pub fn discipline(
     visible: Duration,
     hidden: Duration,
 ) -> Result<Discipline> {
-    let page = cdp.new_page(true)?;
-    let s = page.session.clone();
-    cdp.call(Some(&s), "Network.enable", json!({}))?;
-    cdp.navigate(&page, &format!("{base}/jobs?page_size=100"))?;
-    cdp.wait_for(&page, &rows_shown(100), LOAD_LIMIT)?;
-    let mut out = Discipline::default();
-    // Every event of the page, for overlaps across the windows' edges too.
-    let mut all = cdp.take_events();
+    in_page(cdp, true, |cdp, page| {
+        let s = page.session.clone();
+        cdp.call(Some(&s), "Network.enable", json!({}))?;
+        cdp.navigate(page, &format!("{base}/jobs?page_size=100"))?;
+        cdp.wait_for(page, &rows_shown(100), LOAD_LIMIT)?;
+        let mut out = Discipline::default();
+        // Every event of the page, for overlaps across the windows' edges too.
+        let mut all = cdp.take_events();
 
-    cdp.pump(visible)?;
-    let events = cdp.take_events();
-    out.visible_seconds = visible.as_secs_f64();
-    out.visible_requests = api_requests(&events, &s).len();
-    all.extend(events);
+        cdp.pump(visible)?;
+        let events = cdp.take_events();
+        out.visible_seconds = visible.as_secs_f64();
+        out.visible_requests = api_requests(&events, &s).len();
+        all.extend(events);
 
-    // Another tab in front of it, in the same window and browser context.
-    let context = cdp.call(
-        None,
-        "Target.getTargetInfo",
-        json!({ "targetId": page.target }),
-    )?["targetInfo"]["browserContextId"]
-        .as_str()
-        .map(str::to_owned);
-    let mut params = json!({ "url": "about:blank", "newWindow": false });
-    if let Some(c) = context {
-        params["browserContextId"] = json!(c);
-    }
-    let front = cdp.call(None, "Target.createTarget", params)?["targetId"]
-        .as_str()
-        .ok_or("Target.createTarget: no targetId")?
-        .to_owned();
-    cdp.call(None, "Target.activateTarget", json!({ "targetId": front }))?;
-    out.hidden_confirmed = cdp
-        .wait_for(&page, "document.hidden === true", Duration::from_secs(5))
-        .is_ok();
-    all.extend(cdp.take_events());
-    cdp.pump(hidden)?;
-    let events = cdp.take_events();
-    out.hidden_seconds = hidden.as_secs_f64();
-    out.hidden_requests = api_requests(&events, &s).len();
-    all.extend(events);
-    let still_hidden = cdp.eval(&page, "document.hidden")? == Value::Bool(true);
-    out.hidden_confirmed &= still_hidden;
+        // Another tab in front of it, in the same window and browser context.
+        let context = cdp.call(
+            None,
+            "Target.getTargetInfo",
+            json!({ "targetId": page.target }),
+        )?["targetInfo"]["browserContextId"]
+            .as_str()
+            .map(str::to_owned);
+        let mut params = json!({ "url": "about:blank", "newWindow": false });
+        if let Some(c) = context {
+            params["browserContextId"] = json!(c);
+        }
+        let front = cdp.call(None, "Target.createTarget", params)?["targetId"]
+            .as_str()
+            .ok_or("Target.createTarget: no targetId")?
+            .to_owned();
+        cdp.call(None, "Target.activateTarget", json!({ "targetId": front }))?;
+        out.hidden_confirmed = cdp
+            .wait_for(page, "document.hidden === true", Duration::from_secs(5))
+            .is_ok();
+        all.extend(cdp.take_events());
+        cdp.pump(hidden)?;
+        let events = cdp.take_events();
+        out.hidden_seconds = hidden.as_secs_f64();
+        out.hidden_requests = api_requests(&events, &s).len();
+        all.extend(events);
+        let still_hidden = cdp.eval(page, "document.hidden")? == Value::Bool(true);
+        out.hidden_confirmed &= still_hidden;
 
-    // Back to the front: refreshing should resume.
-    cdp.call(
-        None,
-        "Target.activateTarget",
-        json!({ "targetId": page.target }),
-    )?;
-    cdp.call(None, "Target.closeTarget", json!({ "targetId": front }))?;
-    let _ = cdp.wait_for(&page, "document.hidden === false", Duration::from_secs(5));
-    all.extend(cdp.take_events());
-    cdp.pump(Duration::from_secs(3))?;
-    let events = cdp.take_events();
-    out.shown_again_requests = api_requests(&events, &s).len();
-    all.extend(events);
-    out.overlapping = overlapping(&api_requests(&all, &s));
-    cdp.close_page(page)?;
-    Ok(out)
+        // Back to the front: refreshing should resume.
+        cdp.call(
+            None,
+            "Target.activateTarget",
+            json!({ "targetId": page.target }),
+        )?;
+        cdp.call(None, "Target.closeTarget", json!({ "targetId": front }))?;
+        let _ = cdp.wait_for(page, "document.hidden === false", Duration::from_secs(5));
+        all.extend(cdp.take_events());
+        cdp.pump(Duration::from_secs(3))?;
+        let events = cdp.take_events();
+        out.shown_again_requests = api_requests(&events, &s).len();
+        all.extend(events);
+        out.overlapping = overlapping(&api_requests(&all, &s));
+        Ok(out)
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -860,47 +867,50 @@ pub struct Profile {
 /// serve a wasm with a name section, so wasm frames have names.
 pub fn profile_1000(cdp: &mut Cdp, base: &str) -> Result<Profile> {
     const INTERVAL_US: u64 = 100;
-    let page = cdp.new_page(false)?;
-    let s = Some(page.session.as_str());
-    cdp.call(s, "Profiler.enable", json!({}))?;
-    cdp.call(
-        s,
-        "Profiler.setSamplingInterval",
-        json!({ "interval": INTERVAL_US }),
-    )?;
-    cdp.call(s, "Page.enable", json!({}))?;
-    cdp.call(
-        s,
-        "Page.addScriptToEvaluateOnNewDocument",
-        json!({ "source": r#"(() => {
-          const mark = performance.mark.bind(performance);
-          let done = false;
-          performance.mark = (name, options) => {
-            const entry = mark(name, options);
-            if (!done && name === "scale:response") console.profile("render");
-            if (!done && name === "scale:rows") { done = true; console.profileEnd("render"); }
-            return entry;
-          };
-        })()"# }),
-    )?;
-    cdp.take_events();
-    cdp.navigate(&page, &format!("{base}/jobs?page_size=1000"))?;
-    cdp.wait_for(&page, &rows_shown(1000), LOAD_LIMIT)?;
-    let mut stopped = None;
-    for _ in 0..50 {
-        stopped = cdp
-            .take_events()
-            .into_iter()
-            .find(|e| e.method == "Profiler.consoleProfileFinished" && e.session.as_deref() == s)
-            .map(|e| e.params);
-        if stopped.is_some() {
-            break;
+    let stopped = in_page(cdp, false, |cdp, page| {
+        let s = Some(page.session.as_str());
+        cdp.call(s, "Profiler.enable", json!({}))?;
+        cdp.call(
+            s,
+            "Profiler.setSamplingInterval",
+            json!({ "interval": INTERVAL_US }),
+        )?;
+        cdp.call(s, "Page.enable", json!({}))?;
+        cdp.call(
+            s,
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": r#"(() => {
+              const mark = performance.mark.bind(performance);
+              let done = false;
+              performance.mark = (name, options) => {
+                const entry = mark(name, options);
+                if (!done && name === "scale:response") console.profile("render");
+                if (!done && name === "scale:rows") { done = true; console.profileEnd("render"); }
+                return entry;
+              };
+            })()"# }),
+        )?;
+        cdp.take_events();
+        cdp.navigate(page, &format!("{base}/jobs?page_size=1000"))?;
+        cdp.wait_for(page, &rows_shown(1000), LOAD_LIMIT)?;
+        let mut stopped = None;
+        for _ in 0..50 {
+            stopped = cdp
+                .take_events()
+                .into_iter()
+                .find(|e| {
+                    e.method == "Profiler.consoleProfileFinished" && e.session.as_deref() == s
+                })
+                .map(|e| e.params);
+            if stopped.is_some() {
+                break;
+            }
+            cdp.pump(Duration::from_millis(100))?;
         }
-        cdp.pump(Duration::from_millis(100))?;
-    }
-    let stopped =
-        stopped.ok_or("no console profile came back (Profiler.consoleProfileFinished)")?;
-    cdp.close_page(page)?;
+        stopped.ok_or_else(|| {
+            "no console profile came back (Profiler.consoleProfileFinished)".to_string()
+        })
+    })?;
     let nodes = stopped["profile"]["nodes"]
         .as_array()
         .ok_or("Profiler.stop gave no nodes")?;
