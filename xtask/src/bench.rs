@@ -1197,16 +1197,8 @@ fn render_1000(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) -> Option<St
             let app_parse = browser::median_of(&runs.app, |r| r.parse).unwrap_or(0.0);
             let vanilla_build = browser::median_of(&runs.vanilla, |r| r.build).unwrap_or(0.0);
             // Loads without both marks have no frame (-1): left out.
-            let frame = |runs: &[browser::Render]| {
-                median(
-                    &runs
-                        .iter()
-                        .map(|r| r.frame)
-                        .filter(|&f| f >= 0.0)
-                        .collect::<Vec<_>>(),
-                )
-                .unwrap_or(-1.0)
-            };
+            let frame =
+                |runs: &[browser::Render]| browser::median_known(runs, |r| r.frame).unwrap_or(-1.0);
             let (app_frame, vanilla_frame) = (frame(&runs.app), frame(&runs.vanilla));
             report.push(line(
                 "render_1000_app_ms",

@@ -156,16 +156,17 @@ pub fn cold_loads(
     for _ in 0..runs {
         let (load, list) = cold_load(cdp, url)?;
         app.push(load);
-        if api_url.is_empty() {
-            api_url = list.strip_prefix(base).unwrap_or(&list).to_owned();
-        }
         if vanilla_error.is_some() {
             continue;
         }
         if api_url.is_empty() {
-            vanilla_error =
-                Some("the app made no /api/.../jobs request that resource timing saw".to_owned());
-            continue;
+            match api_path(&list, base) {
+                Ok(path) => api_url = path,
+                Err(e) => {
+                    vanilla_error = Some(e);
+                    continue;
+                }
+            }
         }
         let vanilla_url = format!("{base}/vanilla.html?url={}", encode(&api_url));
         match cold_load(cdp, &vanilla_url) {
@@ -291,7 +292,12 @@ fn app_api_url(cdp: &mut Cdp, page: &Page, base: &str) -> Result<String> {
         r#"(performance.getEntriesByType("resource").map(e => new URL(e.name))
             .find(u => u.pathname.startsWith("/api/") && u.pathname.includes("/jobs")) || {}).href || """#,
     )?;
-    let href = found.as_str().unwrap_or("");
+    api_path(found.as_str().unwrap_or(""), base)
+}
+
+/// A jobs list URL the app fetched, as a path and query on `base`; an
+/// error when resource timing saw none (`href` empty).
+fn api_path(href: &str, base: &str) -> Result<String> {
     let api_url = href.strip_prefix(base).unwrap_or(href);
     if api_url.is_empty() {
         return Err("the app made no /api/.../jobs request that resource timing saw".into());
