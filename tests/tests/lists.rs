@@ -215,6 +215,10 @@ async fn set_input(b: &Browser, css: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+async fn attr_of(b: &Browser, css: &str, name: &str) -> Result<Option<String>> {
+    Ok(b.wait_for(css, WAIT).await?.attr(name).await?)
+}
+
 async fn check_box_labelled(b: &Browser, text: &str) -> Result<()> {
     let done = b
         .execute(
@@ -329,25 +333,82 @@ fn each_filter_narrows_the_rows_like_the_api() {
         };
         wait_rows_match(b, &server, &q).await?;
 
-        // Absolute From/To (times shown in UTC by default).
-        set_input(
-            b,
-            "form.filters .time-range label:nth-of-type(1) input",
-            "2020-01-01T00:00",
-        )
+        // Absolute From/To (times shown in UTC by default). The inputs are
+        // built on demand: none until "Custom range…" is pressed, and then
+        // the keyboard is in From.
+        let from = "form.filters #custom-range label:nth-of-type(1) input[type=datetime-local]";
+        let to = "form.filters #custom-range label:nth-of-type(2) input[type=datetime-local]";
+        let toggle = "form.filters button[aria-controls='custom-range']";
+        ensure!(
+            b.execute(
+                "return document.querySelectorAll('input[type=datetime-local]').length;",
+                vec![]
+            )
+            .await?
+                == 0,
+            "the From/To inputs are there before they are asked for"
+        );
+        ensure!(attr_of(b, toggle, "aria-expanded").await?.as_deref() == Some("false"));
+        click(b, toggle).await?;
+        b.wait_until("the keyboard in From", WAIT, async || {
+            Ok(b.execute(
+                "return document.activeElement === document.querySelector(arguments[0]);",
+                vec![Value::from(from)],
+            )
+            .await?
+                == Value::Bool(true))
+        })
         .await?;
+        ensure!(attr_of(b, toggle, "aria-expanded").await?.as_deref() == Some("true"));
+        b.assert_accessible().await?;
+        set_input(b, from, "2020-01-01T00:00").await?;
         wait_url_contains(b, "started=2020-01-01T00:00:00Z").await?;
-        set_input(
-            b,
-            "form.filters .time-range label:nth-of-type(2) input",
-            "2099-01-01T00:00",
-        )
-        .await?;
+        set_input(b, to, "2099-01-01T00:00").await?;
         wait_url_contains(b, "ended=2099-01-01T00:00:00Z").await?;
         let q = JobsQuery {
             include_superseded: true,
             started: Some(scale_jobs_shared::TimeBound::parse("2020-01-01T00:00:00Z").unwrap()),
             ended: Some(scale_jobs_shared::TimeBound::parse("2099-01-01T00:00:00Z").unwrap()),
+            ..Default::default()
+        };
+        wait_rows_match(b, &server, &q).await?;
+
+        // Opened from a link, a custom range shows its inputs, filled in, and
+        // no toggle that could hide them; "Any time" takes both away.
+        let url = b.current_url().await?;
+        b.goto(url.as_str()).await?;
+        wait_rows_match(b, &server, &q).await?;
+        b.wait_until("From filled in from the address", WAIT, async || {
+            Ok(b.execute(
+                "const el = document.querySelector(arguments[0]); return el ? el.value : null;",
+                vec![Value::from(from)],
+            )
+            .await?
+                == "2020-01-01T00:00")
+        })
+        .await?;
+        ensure!(
+            b.execute(
+                "return document.querySelector(arguments[0]).hidden;",
+                vec![Value::from(toggle)]
+            )
+            .await?
+                == Value::Bool(true),
+            "the toggle can hide a range that is set"
+        );
+        click(b, "form.filters .quick button:nth-child(4)").await?;
+        b.wait_until("the From/To inputs gone with the range", WAIT, async || {
+            Ok(b.execute(
+                "return document.querySelectorAll('input[type=datetime-local]').length;",
+                vec![],
+            )
+            .await?
+                == 0)
+        })
+        .await?;
+        ensure!(!url_query(b).await?.contains("started="));
+        let q = JobsQuery {
+            include_superseded: true,
             ..Default::default()
         };
         wait_rows_match(b, &server, &q).await
