@@ -5,24 +5,27 @@
 //       query="status=RUNNING&order=-last_modified&page_size=10"
 //       link-base="https://console.example/jobs/"></scale-jobs-table>
 //
-// Loads the console's WebAssembly once (from beside this file) however many
+// Loads the widgets' WebAssembly once (from beside this file) however many
 // widgets the page holds, and defines <scale-jobs-table>, <scale-job-status>
-// and <scale-job-counts>, plus `ScaleJobs.mount(element, options)`.
+// and <scale-job-counts>, plus `ScaleJobs.mount(element, options)`. The
+// widgets are a bundle of their own (app/src/bin/scale-jobs-embed.rs),
+// without the console's pages.
 // The build (Trunk post_build hook) fills in the hashed file names below.
 // Nothing here throws into the host page: failures show inside the widget.
 
-const APP_JS = "__APP_JS__";
-const APP_WASM = "__APP_WASM__";
+const BUNDLE_JS = "__EMBED_JS__";
+const BUNDLE_WASM = "__EMBED_WASM__";
 const here = new URL(".", import.meta.url);
 
-// Tells the app not to mount the console into the portal page.
+// Tells the bundle it is in a portal's page: it mounts only what
+// mountWidget is asked for (and never the iframe page's widget).
 globalThis.__scaleJobsEmbed = true;
 
 let loading = null;
 function load() {
   if (!loading) {
-    loading = import(new URL(APP_JS, here).href).then(async (m) => {
-      await m.default({ module_or_path: new URL(APP_WASM, here) });
+    loading = import(new URL(BUNDLE_JS, here).href).then(async (m) => {
+      await m.default({ module_or_path: new URL(BUNDLE_WASM, here) });
       return m;
     });
   }

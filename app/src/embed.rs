@@ -3,6 +3,11 @@
 //! [`mount_widget`]), and the iframe routes `/embed/jobs` and
 //! `/embed/jobs/{id}` ([`EmbedApp`]).
 //!
+//! They ship as their own bundle (`src/bin/scale-jobs-embed.rs`, which
+//! exports [`mount_widget`] to JavaScript and calls [`start`]): a portal page
+//! loads the widgets without the console's pages and router, and the
+//! console's bundle carries no widget code.
+//!
 //! Each widget mounts into its own shadow root with its own stylesheet, and
 //! owns its timers and requests: unmounting it stops both. A bad option or
 //! an unreachable API is shown as a small message inside the widget; nothing
@@ -97,14 +102,12 @@ impl WidgetKind {
 
 /// A mounted widget; `update` changes its options, `unmount` removes it
 /// and stops its timers and requests (so does dropping it).
-#[wasm_bindgen]
 pub struct WidgetHandle {
     options: Option<RwSignal<WidgetOptions>>,
     unmount: Option<Box<dyn std::any::Any>>,
     owner: Option<Owner>,
 }
 
-#[wasm_bindgen]
 impl WidgetHandle {
     pub fn update(&self, options: JsValue) {
         if let Some(sig) = self.options {
@@ -126,8 +129,28 @@ impl WidgetHandle {
     }
 }
 
-/// Mounts a widget into a shadow root. Called by `embed.js`.
-#[wasm_bindgen(js_name = mountWidget)]
+/// Starts the widgets' bundle. Loaded by `embed.js` into a portal page, it
+/// waits for [`mount_widget`] calls; loaded by `frame.js` (the page of the
+/// iframe routes) it mounts [`EmbedApp`].
+pub fn start() {
+    let for_portal = js_sys::Reflect::get(&js_sys::global(), &"__scaleJobsEmbed".into())
+        .is_ok_and(|v| v.is_truthy());
+    if for_portal {
+        // The portal's page is not ours: a panic is logged, and only the
+        // widget it happened in stops; no banner goes into the host's body.
+        console_error_panic_hook::set_once();
+        return;
+    }
+    crate::install_panic_hook();
+    // Leptos' executor is set up by `mount`; this first task runs before it.
+    wasm_bindgen_futures::spawn_local(async {
+        let (config, _warning) = crate::config::load().await;
+        leptos::mount::mount_to_body(move || view! { <EmbedApp config=config.clone() /> });
+    });
+}
+
+/// Mounts a widget into a shadow root. Called by `embed.js`, through the
+/// widgets' bundle's export.
 pub fn mount_widget(
     root: web_sys::ShadowRoot,
     widget: &str,

@@ -1,7 +1,8 @@
 //! The Scale job console: a Leptos client-side-rendered app.
 //!
 //! `start()` loads `config.json`, then mounts [`App`]: the header, the
-//! router and the pages. Pure logic lives in [`logic`] (tested natively),
+//! router and the pages. The portal widgets are a bundle of their own
+//! (`src/bin/scale-jobs-embed.rs`, starting at [`embed::start`]). Pure logic lives in [`logic`] (tested natively),
 //! presentational pieces in [`components`], routes in [`pages`].
 
 pub mod api;
@@ -27,26 +28,10 @@ pub fn start() {
     install_panic_hook();
     // Leptos' executor is set up by `mount`; this first task runs before it.
     wasm_bindgen_futures::spawn_local(async {
-        // Loaded by `embed.js` into a portal page: only the widgets it asks
-        // for are mounted, never the console.
-        let embedded = js_sys::Reflect::get(&js_sys::global(), &"__scaleJobsEmbed".into())
-            .is_ok_and(|v| v.is_truthy());
-        if embedded {
-            return;
-        }
         let (config, warning) = config::load().await;
-        let iframe_route = web_sys::window()
-            .and_then(|w| w.location().pathname().ok())
-            .is_some_and(|p| p.starts_with("/embed/"));
-        if iframe_route {
-            leptos::mount::mount_to_body(
-                move || view! { <embed::EmbedApp config=config.clone() /> },
-            );
-        } else {
-            leptos::mount::mount_to_body(
-                move || view! { <App config=config.clone() config_warning=warning.clone() /> },
-            );
-        }
+        leptos::mount::mount_to_body(
+            move || view! { <App config=config.clone() config_warning=warning.clone() /> },
+        );
     });
 }
 
@@ -91,7 +76,7 @@ pub fn App(config: Config, config_warning: Option<String>) -> impl IntoView {
 
 /// Should a panic ever happen, the page would go dead: log it as usual and
 /// put a visible banner with a reload button on the page instead.
-fn install_panic_hook() {
+pub(crate) fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         show_crash_banner();

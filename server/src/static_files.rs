@@ -2,7 +2,8 @@
 //!
 //! Paths map to files below DIR only (no `..`, no absolute escapes). A path
 //! that names no file and does not look like a file (no extension in its
-//! last segment) gets `index.html`, so the app's own routes (`/jobs/42`)
+//! last segment) gets the nearest `index.html` above it (`embed/index.html`
+//! for `/embed/jobs/42`, the root's for `/jobs/42`), so the app's own routes
 //! survive a reload; a missing `/app.js` stays a 404.
 //!
 //! Files are served from memory with an `ETag` (and `304`s), compressed
@@ -352,13 +353,18 @@ impl StaticFiles {
         if last.contains('.') {
             return not_found();
         }
-        match self
-            .file_response(&self.root.join("index.html"), want)
-            .await
-        {
-            Some(r) => r,
-            None => not_found(),
+        // An app route gets the `index.html` nearest above it: the iframe
+        // routes (`/embed/jobs/42`) get `embed/index.html`, the page of the
+        // widgets' bundle; every other route the console's.
+        for dir in path.ancestors().skip(1) {
+            if !dir.starts_with(&self.root) {
+                break;
+            }
+            if let Some(r) = self.file_response(&dir.join("index.html"), want).await {
+                return r;
+            }
         }
+        not_found()
     }
 
     /// DIR's own `config.json`, if it has one.

@@ -103,6 +103,9 @@ fn dist_is_served_with_spa_fallback_and_config() {
     std::fs::write(dir.join("style.css"), "body{}").unwrap();
     std::fs::create_dir_all(dir.join("assets")).unwrap();
     std::fs::write(dir.join("assets/logo.svg"), "<svg/>").unwrap();
+    // The page of the iframe routes, as the build writes it.
+    std::fs::create_dir_all(dir.join("embed")).unwrap();
+    std::fs::write(dir.join("embed/index.html"), "<title>frame</title>").unwrap();
     let s = Server::start(&[
         "--demo-jobs",
         "20",
@@ -128,8 +131,27 @@ fn dist_is_served_with_spa_fallback_and_config() {
             "text/html",
             "<!doctype html><title>app</title>",
         ),
+        // The nearest index.html above a route: the iframe routes' page
+        // for /embed/..., through directories without one to the root's.
+        ("/embed/jobs/42", "text/html", "<title>frame</title>"),
+        (
+            "/embed/jobs?status=FAILED",
+            "text/html",
+            "<title>frame</title>",
+        ),
         (
             "/embed/widget/deep/path",
+            "text/html",
+            "<title>frame</title>",
+        ),
+        ("/embed", "text/html", "<title>frame</title>"),
+        (
+            "/assets/route/deeper",
+            "text/html",
+            "<!doctype html><title>app</title>",
+        ),
+        (
+            "/embedded/jobs",
             "text/html",
             "<!doctype html><title>app</title>",
         ),
@@ -151,6 +173,7 @@ fn dist_is_served_with_spa_fallback_and_config() {
     for path in [
         "/missing.js",
         "/assets/nope.png",
+        "/embed/missing.js",
         "/../Cargo.toml",
         "/%2e%2e/Cargo.toml",
         "/api/v5/nope/",

@@ -410,8 +410,8 @@ fn serve_connection(mut stream: TcpStream, shared: &Shared) -> Result<()> {
     send(&mut stream, shared, reply)
 }
 
-/// A file from the bundle with its MIME type; `index.html` for paths that
-/// name no file (the app's routes).
+/// A file from the bundle with its MIME type; the nearest `index.html` for
+/// paths that name no file (the app's routes).
 fn static_file(dist: &Path, url_path: &str) -> Reply {
     let rel = url_path.trim_start_matches('/');
     let safe = Path::new(rel)
@@ -437,7 +437,18 @@ fn static_file(dist: &Path, url_path: &str) -> Reply {
     if last.contains('.') {
         return Reply::new(404, "text/plain", "no such file");
     }
-    match std::fs::read(dist.join("index.html")) {
+    // The nearest index.html above the route, as the development server
+    // answers: `embed/index.html` (the iframe routes' page) for `/embed/...`.
+    let page = if safe {
+        file.ancestors()
+            .skip(1)
+            .take_while(|d| d.starts_with(dist))
+            .map(|d| d.join("index.html"))
+            .find(|f| f.is_file())
+    } else {
+        None
+    };
+    match std::fs::read(page.unwrap_or_else(|| dist.join("index.html"))) {
         Ok(bytes) => Reply::new(200, "text/html; charset=utf-8", bytes),
         Err(e) => Reply::new(500, "text/plain", e.to_string()),
     }

@@ -84,6 +84,23 @@ fn running_query() -> JobsQuery {
     }
 }
 
+/// The wasm the current document loaded is the widgets' bundle
+/// (`scale-jobs-embed-*`), and it did not load the console's.
+async fn ensure_widget_bundle_only(b: &Browser, page: &str) -> Result<()> {
+    let v = b
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.endsWith('.wasm'));",
+            vec![],
+        )
+        .await?;
+    let wasm: Vec<String> = serde_json::from_value(v)?;
+    ensure!(
+        wasm.len() == 1 && wasm[0].contains("/scale-jobs-embed-"),
+        "{page} loaded {wasm:?}, not just the widgets' bundle"
+    );
+    Ok(())
+}
+
 #[test]
 fn every_widget_renders_real_data_in_a_portal_on_another_origin() {
     let (console, portal) = setup();
@@ -106,6 +123,8 @@ fn every_widget_renders_real_data_in_a_portal_on_another_origin() {
             )
             .await?;
             ensure!(display == "table", "widget table display: {display}");
+            // The portal loads the widgets' own bundle, not the console's.
+            ensure_widget_bundle_only(b, "the portal page").await?;
             // Job ids link to the console.
             let href = in_shadow(
                 b,
@@ -214,6 +233,8 @@ fn every_widget_renders_real_data_in_a_portal_on_another_origin() {
                 )
                 .await?;
             ensure!(nav == 0, "no console chrome in the frame");
+            // The frame's page runs the widgets' bundle, not the console's.
+            ensure_widget_bundle_only(b, "the iframe").await?;
             b.enter_parent_frame().await?;
             Ok(())
         },

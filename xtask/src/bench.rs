@@ -813,9 +813,51 @@ fn listening_url(line: &str) -> Option<String> {
 // The measurements
 // ---------------------------------------------------------------------------
 
+/// What a portal page loads for its widgets (their own bundle), beside the
+/// console's initial load: information, no goal.
+fn widget_load(report: &mut Report, base: &str, dist: &Path) {
+    let what = "Portal widgets: embed.js + the widgets' JS + wasm as sent (info)";
+    match http::widget_assets(dist).and_then(|l| http::measure_assets(base, dist, l)) {
+        Ok(assets) => {
+            let wasm: u64 = assets
+                .iter()
+                .filter(|a| a.kind == "wasm")
+                .map(|a| a.sent)
+                .sum();
+            let all: u64 = assets.iter().map(|a| a.sent).sum();
+            let mut l = line(
+                "widget_load_sent_kib",
+                what,
+                Goal::None,
+                all as f64 / KIB,
+                "KiB",
+                format!(
+                    "the files `embed.js` names, fetched with `Accept-Encoding: br, gzip`: {}",
+                    assets
+                        .iter()
+                        .map(|a| format!(
+                            "`{}` {} B raw, {} B sent ({})",
+                            a.path, a.raw, a.sent, a.sent_encoding
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            );
+            l.shown = Some(format!(
+                "{:.0} KiB (wasm {:.1} KiB)",
+                all as f64 / KIB,
+                wasm as f64 / KIB
+            ));
+            report.push(l);
+        }
+        Err(e) => report.push(failed("widget_load_sent_kib", what, Goal::None, "KiB", &e)),
+    }
+}
+
 fn initial_load(report: &mut Report, base: &str, dist: &Path) {
     let what = "Initial load: wasm + JS + CSS as sent (Accept-Encoding: br, gzip)";
-    let assets = match http::measure_assets(base, dist) {
+    let assets = match http::initial_assets(dist).and_then(|l| http::measure_assets(base, dist, l))
+    {
         Ok(a) => a,
         Err(e) => {
             report.push(failed(
@@ -891,6 +933,7 @@ fn initial_load(report: &mut Report, base: &str, dist: &Path) {
         "KiB",
         "the same requests with `Accept-Encoding: gzip`".into(),
     ));
+    widget_load(report, base, dist);
     report.detail(
         "initial_load_assets",
         json!(assets
@@ -924,8 +967,14 @@ fn shipped_wasm(dist: &Path) -> Result<PathBuf> {
         .map_err(|e| format!("cannot list {}: {e}", dist.display()))?
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .ok_or_else(|| format!("no .wasm in {}", dist.display()))
+        // The console's, not the portal widgets' (scale-jobs-embed-*).
+        .find(|p| {
+            p.extension().is_some_and(|x| x == "wasm")
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("scale-jobs-app-"))
+        })
+        .ok_or_else(|| format!("no scale-jobs-app-*.wasm in {}", dist.display()))
 }
 
 fn wasm_breakdown(dist: &Path, out: &Path) -> Result<(String, Value)> {

@@ -108,6 +108,25 @@ pub fn initial_assets(dist: &Path) -> Result<Vec<(String, &'static str)>> {
     Ok(out)
 }
 
+/// What a portal page loads for its widgets: `embed.js` and the widgets'
+/// bundle it names (`const BUNDLE_JS = "..."`, `const BUNDLE_WASM = "..."`).
+pub fn widget_assets(dist: &Path) -> Result<Vec<(String, &'static str)>> {
+    let embed = std::fs::read_to_string(dist.join("embed.js"))
+        .map_err(|e| format!("cannot read {}/embed.js: {e}", dist.display()))?;
+    let named = |constant: &str| {
+        quoted_after(&embed, &format!("const {constant} = \""))
+            .into_iter()
+            .next()
+            .filter(|n| !n.is_empty() && !n.contains(['/', ':']))
+            .ok_or_else(|| format!("embed.js names no {constant}"))
+    };
+    Ok(vec![
+        ("/embed.js".to_owned(), "js"),
+        (format!("/{}", named("BUNDLE_JS")?), "js"),
+        (format!("/{}", named("BUNDLE_WASM")?), "wasm"),
+    ])
+}
+
 /// Every `"..."` string that follows `marker` (the marker's own quote is
 /// the opening one, unless the marker is `"./`, which keeps its `./`).
 fn quoted_after(text: &str, marker: &str) -> Vec<String> {
@@ -128,10 +147,14 @@ fn quoted_after(text: &str, marker: &str) -> Vec<String> {
 }
 
 /// Fetches each asset twice (`br, gzip` and `gzip`) and notes its bytes.
-pub fn measure_assets(base: &str, dist: &Path) -> Result<Vec<Asset>> {
+pub fn measure_assets(
+    base: &str,
+    dist: &Path,
+    list: Vec<(String, &'static str)>,
+) -> Result<Vec<Asset>> {
     let agent = agent();
     let mut assets = Vec::new();
-    for (path, kind) in initial_assets(dist)? {
+    for (path, kind) in list {
         let raw = std::fs::metadata(dist.join(path.trim_start_matches('/')))
             .map_err(|e| format!("{path}: {e}"))?
             .len();
@@ -274,5 +297,31 @@ mod tests {
                 ("/boot.js".to_owned(), "js"),
             ]
         );
+    }
+
+    #[test]
+    fn finds_the_widget_bundle_embed_js_names() {
+        let dir = std::env::temp_dir().join(format!("xtask-bench-widgets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let embed = dir.join("embed.js");
+        std::fs::write(
+            &embed,
+            "const BUNDLE_JS = \"w-1.js\";\nconst BUNDLE_WASM = \"w-1_bg.wasm\";\n",
+        )
+        .unwrap();
+        let found = widget_assets(&dir);
+        // A template whose names were never filled in is an error, not a 404.
+        std::fs::write(&embed, "const BUNDLE_JS = \"\";\n").unwrap();
+        let unfilled = widget_assets(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            found.unwrap(),
+            [
+                ("/embed.js".to_owned(), "js"),
+                ("/w-1.js".to_owned(), "js"),
+                ("/w-1_bg.wasm".to_owned(), "wasm"),
+            ]
+        );
+        assert!(unfilled.unwrap_err().contains("BUNDLE_JS"));
     }
 }
