@@ -99,50 +99,6 @@ fn small_server() -> Server {
     Server::start(ServerOptions::default().demo_jobs(400).seed(11)).unwrap()
 }
 
-/// Rows in the Jobs table, those displayed, `scale:all-painted` marks, and
-/// whether the tbody still holds rows back.
-async fn rows_displayed(b: &Browser) -> Result<Value> {
-    Ok(b
-        .execute(
-            "const rows = [...document.querySelectorAll('table.jobs tbody tr')];
-             return [rows.length, rows.filter(r => r.getClientRects().length > 0).length,
-                     performance.getEntriesByName('scale:all-painted').length,
-                     document.querySelector('table.jobs tbody').classList.contains('first-frame')];",
-            vec![],
-        )
-        .await?)
-}
-
-#[test]
-fn rows_held_out_of_the_first_frame_all_follow_it() {
-    // A cold page lays out only the rows that can be on screen (35 at this
-    // window's 1000 px) in the frame that shows the first ones; the other
-    // 65 must follow, and later pages go in whole.
-    let server = small_server();
-    browser_test(
-        "rows_held_out_of_the_first_frame_all_follow_it",
-        async |b| {
-            b.goto(&server.url("/jobs?page_size=100")).await?;
-            let q = JobsQuery {
-                page_size: 100,
-                ..Default::default()
-            };
-            wait_rows_match(b, &server, &q).await?;
-            b.wait_until("all 100 rows displayed, once held back", WAIT, async || {
-                Ok(rows_displayed(b).await? == serde_json::json!([100, 100, 1, false]))
-            })
-            .await?;
-            click(b, "button[aria-label='Next page']").await?;
-            let q = JobsQuery { page: 2, ..q };
-            wait_rows_match(b, &server, &q).await?;
-            b.wait_until("page 2 displayed whole", WAIT, async || {
-                Ok(rows_displayed(b).await? == serde_json::json!([100, 100, 1, false]))
-            })
-            .await
-        },
-    );
-}
-
 #[test]
 fn first_load_shows_rows_and_the_total_count() {
     let server = small_server();

@@ -53,10 +53,6 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
     // How many rows the server sent beyond the page size, if it did.
     let overflow: RwSignal<Option<usize>> = RwSignal::new(None);
 
-    let tbody: NodeRef<leptos::html::Tbody> = NodeRef::new();
-    // Whether this page has yet to show its first rows (see `hold_back_rows`).
-    let first_rows = StoredValue::new(true);
-
     let load = move |q: JobsQuery| {
         let (ticket, signal) = slot.start();
         let url = kind.api_url(&app.api_base(), &q);
@@ -109,17 +105,6 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                             // newer page or leaving this one loses none.
                             learn(app.seen_type_names, names);
                             learn(app.seen_categories, categories);
-                            // Rows held back from the first frame follow now.
-                            if let Some(t) = tbody.get_untracked() {
-                                if release_rows(&t) {
-                                    request_animation_frame(|| {
-                                        leptos::task::spawn_local(async {
-                                            gloo_timers::future::TimeoutFuture::new(0).await;
-                                            api::mark("scale:all-painted");
-                                        });
-                                    });
-                                }
-                            }
                         });
                     });
                 }
@@ -188,6 +173,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
 
     // The rows: built as HTML text and keyed by (id, last_modified), like a
     // keyed `<For>`, but without a reactive owner per row (see logic::rows).
+    let tbody: NodeRef<leptos::html::Tbody> = NodeRef::new();
     let shown: StoredValue<Vec<RowKey>, LocalStorage> = StoredValue::new_local(Vec::new());
     Effect::new(move |_| {
         let Some(tbody) = tbody.get() else {
@@ -196,15 +182,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
         let tz = app.tz.get_untracked();
         data.with(|d| {
             let jobs = d.as_ref().map_or(&[][..], |(_, p)| &p.results[..]);
-            // Read before the rows go in: reading the window's scroll
-            // position lays out the page first, and after a 1000-row
-            // insert that took 470 ms.
-            let fit = (!jobs.is_empty() && first_rows.get_value()).then(rows_on_screen);
             shown.update_value(|shown| patch_rows(&tbody, shown, jobs, kind, tz));
-            if let Some(fit) = fit {
-                first_rows.set_value(false);
-                hold_back_rows(&tbody, jobs.len(), fit);
-            }
         });
         api::mark("scale:dom");
     });
@@ -345,62 +323,6 @@ fn request_animation_frame(f: impl FnOnce() + 'static) {
     if let Some(w) = web_sys::window() {
         let _ = w.request_animation_frame(cb.unchecked_ref());
     }
-}
-
-/// The page's first rows: only those that can be on screen go into the
-/// first frame; the rest stay out of its style and layout (`display: none`
-/// by a rule on the `first-frame` class) until [`release_rows`], once that
-/// frame is painted. In a cold page the rows' frame costs most of the time
-/// to the first row painted, and roughly in proportion to the rows it lays
-/// out. Only for a page not scrolled yet, so that nothing below the fold
-/// can be missed or move; every row is in the DOM either way.
-fn hold_back_rows(tbody: &web_sys::HtmlTableSectionElement, rows: usize, fit: Option<usize>) {
-    let Some(fit) = fit.filter(|&fit| rows > fit) else {
-        return;
-    };
-    let Some(doc) = tbody.owner_document() else {
-        return;
-    };
-    let style = match doc.get_element_by_id("first-frame-rows") {
-        Some(s) => s,
-        None => {
-            let Ok(s) = doc.create_element("style") else {
-                return;
-            };
-            s.set_id("first-frame-rows");
-            match doc.head() {
-                Some(head) if head.append_child(&s).is_ok() => s,
-                _ => return,
-            }
-        }
-    };
-    style.set_text_content(Some(&format!(
-        "tbody.first-frame > tr:nth-child(n+{}) {{ display: none; }}",
-        fit + 1
-    )));
-    let _ = tbody.class_list().add_1("first-frame");
-}
-
-/// How many rows can be on screen at most, for [`hold_back_rows`]; `None`
-/// when the page is scrolled (or the window says nothing).
-fn rows_on_screen() -> Option<usize> {
-    let window = web_sys::window()?;
-    if window.scroll_y().ok()? != 0.0 {
-        return None;
-    }
-    let height = window.inner_height().ok()?.as_f64()?;
-    // No row is under 30 px high; one more for a partly visible last row.
-    Some(((height / 30.0).ceil() as usize + 1).max(20))
-}
-
-/// Shows the rows [`hold_back_rows`] kept out of the first frame; whether
-/// there were any.
-fn release_rows(tbody: &web_sys::HtmlTableSectionElement) -> bool {
-    let held = tbody.class_list().contains("first-frame");
-    if held {
-        let _ = tbody.class_list().remove_1("first-frame");
-    }
-    held
 }
 
 /// Adds the values not yet in `set`, and notifies only when there is one.

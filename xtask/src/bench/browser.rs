@@ -136,12 +136,6 @@ pub struct ColdLoad {
     pub config_start: f64,
     pub config_end: f64,
     pub first_contentful_paint: f64,
-    /// Every row of the first page painted: the app lays out only the rows
-    /// that can be on screen in the first rows' frame (since commit
-    /// 70e761c) and marks `scale:all-painted` once the rest, in the next
-    /// frame, are painted; when it held none back (the vanilla page never
-    /// does), the first rows' `painted`. -1 when the mark never came.
-    pub all_painted: f64,
 }
 
 /// `runs` cold loads of `url` (the app), each followed by a cold load of
@@ -202,20 +196,10 @@ pub fn cold_load(cdp: &mut Cdp, url: &str) -> Result<(ColdLoad, String)> {
             "performance.getEntriesByName('first-contentful-paint').length > 0",
             Duration::from_secs(2),
         );
-        // Rows held back from the first frame (the app's style rule for
-        // them exists) follow in the next one.
-        let _ = cdp.wait_for(
-            page,
-            "!document.getElementById('first-frame-rows') || \
-             performance.getEntriesByName('scale:all-painted').length > 0",
-            Duration::from_secs(5),
-        );
         let m = marks(cdp, page)?;
         let extra = cdp.eval(
             page,
             r#"(() => {
-              const held = !!document.getElementById("first-frame-rows");
-              const all = performance.getEntriesByName("scale:all-painted", "mark")[0];
               const res = performance.getEntriesByType("resource");
               const wasm = res.find(e => e.name.endsWith(".wasm"));
               const config = res.find(e => e.name.endsWith("/config.json"));
@@ -229,7 +213,6 @@ pub fn cold_load(cdp: &mut Cdp, url: &str) -> Result<(ColdLoad, String)> {
                 started: start ? start.startTime : -1, painted: painted ? painted.startTime : -1,
                 wasm: wasm ? wasm.responseEnd : -1, fcp: fcp ? fcp.startTime : -1,
                 config_start: config ? config.startTime : -1, config_end: config ? config.responseEnd : -1,
-                all_painted: all ? all.startTime : held ? -1 : (painted ? painted.startTime : -1),
               };
             })()"#,
         )?;
@@ -245,7 +228,6 @@ pub fn cold_load(cdp: &mut Cdp, url: &str) -> Result<(ColdLoad, String)> {
             config_start: extra["config_start"].as_f64().unwrap_or(-1.0),
             config_end: extra["config_end"].as_f64().unwrap_or(-1.0),
             first_contentful_paint: extra["fcp"].as_f64().unwrap_or(-1.0),
-            all_painted: extra["all_painted"].as_f64().unwrap_or(-1.0),
         };
         Ok((load, extra["list_url"].as_str().unwrap_or("").to_owned()))
     })
