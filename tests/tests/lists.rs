@@ -396,6 +396,29 @@ fn each_filter_narrows_the_rows_like_the_api() {
                 == Value::Bool(true),
             "the toggle can hide a range that is set"
         );
+        // Emptying both inputs leaves no range, but keeps them open: the
+        // keyboard is still in them.
+        set_input(b, from, "").await?;
+        set_input(b, to, "").await?;
+        b.wait_until("both bounds out of the address", WAIT, async || {
+            let q = url_query(b).await?;
+            Ok(!q.contains("started=") && !q.contains("ended="))
+        })
+        .await?;
+        let unbounded = JobsQuery {
+            include_superseded: true,
+            ..Default::default()
+        };
+        wait_rows_match(b, &server, &unbounded).await?;
+        ensure!(
+            b.execute(
+                "return document.querySelectorAll('input[type=datetime-local]').length;",
+                vec![]
+            )
+            .await?
+                == 2,
+            "the From/To inputs went away while being edited"
+        );
         click(b, "form.filters .quick button:nth-child(4)").await?;
         b.wait_until("the From/To inputs gone with the range", WAIT, async || {
             Ok(b.execute(

@@ -80,6 +80,9 @@ pub fn FilterBar(
         })
         .collect_view();
 
+    // Whether the From/To inputs were asked for (see below).
+    let custom_open = RwSignal::new(false);
+
     let quick = QUICK_RANGES
         .into_iter()
         .map(|(label, dur)| {
@@ -89,6 +92,7 @@ pub fn FilterBar(
             view! {
                 <button type="button" class="btn btn-small" aria-pressed=move || pressed().to_string()
                     on:click=move |_| {
+                        custom_open.set(false);
                         edit(&|q: &mut JobsQuery| {
                             q.started = IsoDuration::parse(dur).ok().map(TimeBound::Ago);
                             q.ended = None;
@@ -131,12 +135,19 @@ pub fn FilterBar(
     // paired loads, `cargo xtask bench --compare`), and most views use a
     // quick range or none.
     let custom_id = "custom-range";
-    let custom_open = RwSignal::new(false);
     let has_absolute = move || {
         query.with(|q| {
             matches!(q.started, Some(TimeBound::At(_))) || matches!(q.ended, Some(TimeBound::At(_)))
         })
     };
+    // A custom range, however it came (a link, Back), keeps the inputs open:
+    // clearing From with the keyboard in it must not take it away. A quick
+    // range, "Any time" or "Clear all filters" closes them.
+    Effect::new(move |_| {
+        if has_absolute() {
+            custom_open.set(true);
+        }
+    });
     let custom_shown = move || custom_open.get() || has_absolute();
     let from_input: NodeRef<leptos::html::Input> = NodeRef::new();
 
@@ -183,7 +194,7 @@ pub fn FilterBar(
                         {quick}
                         <button type="button" class="btn btn-small"
                             aria-pressed=move || query.with(|q| q.started.is_none() && q.ended.is_none()).to_string()
-                            on:click=move |_| edit(&|q: &mut JobsQuery| { q.started = None; q.ended = None; })>
+                            on:click=move |_| { custom_open.set(false); edit(&|q: &mut JobsQuery| { q.started = None; q.ended = None; }) }>
                             "Any time"
                         </button>
                     </div>
@@ -198,7 +209,8 @@ pub fn FilterBar(
                             if open {
                                 // The inputs exist once the view has updated.
                                 request_animation_frame(move || {
-                                    if let Some(el) = from_input.get_untracked() {
+                                    // `try_`: the page may be gone by then.
+                                    if let Some(el) = from_input.try_get_untracked().flatten() {
                                         let _ = el.focus();
                                     }
                                 });
@@ -231,6 +243,7 @@ pub fn FilterBar(
             </fieldset>
             <Show when=move || query.with(JobsQuery::has_filters)>
                 <button type="button" class="btn btn-link" on:click=move |_| {
+                    custom_open.set(false);
                     on_change.run(query.get_untracked().without_filters())
                 }>"Clear all filters"</button>
             </Show>
