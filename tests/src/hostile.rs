@@ -441,7 +441,8 @@ fn static_file(dist: &Path, url_path: &str) -> Reply {
     // answers: `embed/index.html` (the iframe routes' page) for `/embed/...`.
     let page = if safe {
         file.ancestors()
-            .skip(1)
+            // A directory's own index.html first (`/embed`), as the server.
+            .skip(usize::from(!file.is_dir()))
             .take_while(|d| d.starts_with(dist))
             .map(|d| d.join("index.html"))
             .find(|f| f.is_file())

@@ -371,3 +371,63 @@ fn bad_attributes_and_an_unreachable_api_show_a_message_inside_the_widget() {
         },
     );
 }
+
+/// Copies the bundle without its `embed/` page, as a static host with a
+/// plain "every unknown path gets index.html" rule would serve it.
+fn bundle_without_embed_page() -> Result<std::path::PathBuf> {
+    fn copy(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+            }
+        }
+        Ok(())
+    }
+    let to = std::env::temp_dir().join(format!("scale-jobs-e2e-no-embed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&to);
+    copy(&scale_jobs_e2e::dist_dir(), &to).context("copying the bundle")?;
+    Ok(to)
+}
+
+#[test]
+fn an_iframe_route_works_from_a_host_that_answers_it_with_index_html() {
+    // Without embed/index.html the server answers /embed/jobs with the
+    // console's page; boot.js must start the widgets' bundle there.
+    let dist = bundle_without_embed_page().unwrap();
+    let console =
+        Server::start(ServerOptions::default().demo_jobs(120).seed(9).dist(&dist)).unwrap();
+    let failed = api_ids(
+        &console,
+        &JobsQuery {
+            status: vec![JobStatus::Failed],
+            page_size: 5,
+            order: vec![SortOrder::desc("last_modified")],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    browser_test(
+        "an_iframe_route_works_from_a_host_that_answers_it_with_index_html",
+        async |b| {
+            b.goto(&console.url("/embed/jobs?status=FAILED&page_size=5"))
+                .await?;
+            ensure!(!failed.is_empty(), "no failed jobs: a weak test");
+            b.wait_until("the widget's rows", WAIT, async || {
+                let v = b.execute("return Array.from(document.querySelectorAll('tbody tr td:first-child')).map(td => Number(td.textContent.trim()));", vec![]).await?;
+                Ok(serde_json::from_value::<Vec<i64>>(v).unwrap_or_default() == failed)
+            })
+            .await?;
+            let chrome = b
+                .execute(
+                    "return document.querySelectorAll('header, nav.mainnav').length;",
+                    vec![],
+                )
+                .await?;
+            ensure!(chrome == 0, "the console's chrome in an iframe route");
+            Ok(())
+        },
+    );
+    let _ = std::fs::remove_dir_all(&dist);
+}
