@@ -84,6 +84,35 @@ fn running_query() -> JobsQuery {
     }
 }
 
+/// What the iframe route of the example portal asks for
+/// (`/embed/jobs?status=FAILED&page_size=5`), in the API's default order.
+fn frame_query() -> JobsQuery {
+    JobsQuery {
+        status: vec![JobStatus::Failed],
+        page_size: 5,
+        order: vec![SortOrder::desc("last_modified")],
+        ..Default::default()
+    }
+}
+
+/// In an iframe route's document: its rows become `ids`, and none of the
+/// console's chrome is there.
+async fn ensure_frame_rows(b: &Browser, ids: &[i64]) -> Result<()> {
+    b.wait_until("the frame's rows", WAIT, async || {
+        let v = b.execute("return Array.from(document.querySelectorAll('tbody tr td:first-child')).map(td => Number(td.textContent.trim()));", vec![]).await?;
+        Ok(serde_json::from_value::<Vec<i64>>(v).unwrap_or_default() == ids)
+    })
+    .await?;
+    let nav = b
+        .execute(
+            "return document.querySelectorAll('header, nav.mainnav').length;",
+            vec![],
+        )
+        .await?;
+    ensure!(nav == 0, "the console's chrome in an iframe route");
+    Ok(())
+}
+
 /// The wasm the current document loaded is the widgets' bundle
 /// (`scale-jobs-embed-*`), and it did not load the console's.
 async fn ensure_widget_bundle_only(b: &Browser, page: &str) -> Result<()> {
@@ -200,15 +229,7 @@ fn every_widget_renders_real_data_in_a_portal_on_another_origin() {
             .await?;
 
             // The iframe: failed jobs, its height posted to the portal.
-            let failed = api_ids(
-                &console,
-                &JobsQuery {
-                    status: vec![JobStatus::Failed],
-                    page_size: 5,
-                    order: vec![SortOrder::desc("last_modified")],
-                    ..Default::default()
-                },
-            )?;
+            let failed = api_ids(&console, &frame_query())?;
             b.wait_until("the frame to size itself", WAIT, async || {
                 let h = b
                     .execute(
@@ -221,18 +242,7 @@ fn every_widget_renders_real_data_in_a_portal_on_another_origin() {
             .await?;
             let frame = b.find(fantoccini::Locator::Id("frame")).await?;
             frame.enter_frame().await?;
-            b.wait_until("the frame's rows", WAIT, async || {
-            let v = b.execute("return Array.from(document.querySelectorAll('tbody tr td:first-child')).map(td => Number(td.textContent.trim()));", vec![]).await?;
-            Ok(serde_json::from_value::<Vec<i64>>(v).unwrap_or_default() == failed)
-        })
-        .await?;
-            let nav = b
-                .execute(
-                    "return document.querySelectorAll('header, nav.mainnav').length;",
-                    vec![],
-                )
-                .await?;
-            ensure!(nav == 0, "no console chrome in the frame");
+            ensure_frame_rows(b, &failed).await?;
             // The frame's page runs the widgets' bundle, not the console's.
             ensure_widget_bundle_only(b, "the iframe").await?;
             b.enter_parent_frame().await?;
@@ -398,35 +408,14 @@ fn an_iframe_route_works_from_a_host_that_answers_it_with_index_html() {
     let dist = bundle_without_embed_page().unwrap();
     let console =
         Server::start(ServerOptions::default().demo_jobs(120).seed(9).dist(&dist)).unwrap();
-    let failed = api_ids(
-        &console,
-        &JobsQuery {
-            status: vec![JobStatus::Failed],
-            page_size: 5,
-            order: vec![SortOrder::desc("last_modified")],
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let failed = api_ids(&console, &frame_query()).unwrap();
     browser_test(
         "an_iframe_route_works_from_a_host_that_answers_it_with_index_html",
         async |b| {
             b.goto(&console.url("/embed/jobs?status=FAILED&page_size=5"))
                 .await?;
             ensure!(!failed.is_empty(), "no failed jobs: a weak test");
-            b.wait_until("the widget's rows", WAIT, async || {
-                let v = b.execute("return Array.from(document.querySelectorAll('tbody tr td:first-child')).map(td => Number(td.textContent.trim()));", vec![]).await?;
-                Ok(serde_json::from_value::<Vec<i64>>(v).unwrap_or_default() == failed)
-            })
-            .await?;
-            let chrome = b
-                .execute(
-                    "return document.querySelectorAll('header, nav.mainnav').length;",
-                    vec![],
-                )
-                .await?;
-            ensure!(chrome == 0, "the console's chrome in an iframe route");
-            Ok(())
+            ensure_frame_rows(b, &failed).await
         },
     );
     let _ = std::fs::remove_dir_all(&dist);
