@@ -2,8 +2,9 @@
 //!
 //! `start()` loads `config.json`, then mounts [`App`]: the header, the
 //! router and the pages. The portal widgets are a bundle of their own
-//! (`src/bin/scale-jobs-embed.rs`, starting at [`embed::start`]). Pure logic lives in [`logic`] (tested natively),
-//! presentational pieces in [`components`], routes in [`pages`].
+//! (`src/bin/scale-jobs-embed.rs`, starting at [`embed::start`]). Pure
+//! logic lives in [`logic`] (tested natively), presentational pieces in
+//! [`components`], routes in [`pages`].
 
 pub mod api;
 pub mod components;

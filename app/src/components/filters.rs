@@ -80,8 +80,26 @@ pub fn FilterBar(
         })
         .collect_view();
 
-    // Whether the From/To inputs were asked for (see below).
-    let custom_open = RwSignal::new(false);
+    // The From/To inputs are built only when asked for, or when the view
+    // has a custom range: building and laying out Chromium's `datetime-local`
+    // inputs delayed a cold page's first rows by about 15-35 ms (medians of
+    // paired loads, `cargo xtask bench --compare`), and most views use a
+    // quick range or none.
+    let has_absolute = move || {
+        query.with(|q| {
+            matches!(q.started, Some(TimeBound::At(_))) || matches!(q.ended, Some(TimeBound::At(_)))
+        })
+    };
+    // Whether they are shown. A custom range, however it came (a link,
+    // Back), opens them and keeps them open: clearing From with the keyboard
+    // in it must not take them away. A quick range, "Any time" or "Clear all
+    // filters" closes them.
+    let custom_open = RwSignal::new(untrack(has_absolute));
+    Effect::new(move |_| {
+        if has_absolute() {
+            custom_open.set(true);
+        }
+    });
 
     let quick = QUICK_RANGES
         .into_iter()
@@ -129,26 +147,7 @@ pub fn FilterBar(
         })
     };
 
-    // The From/To inputs are built only when asked for, or when the view
-    // has a custom range: building and laying out Chromium's `datetime-local`
-    // inputs delayed a cold page's first rows by about 15-35 ms (medians of
-    // paired loads, `cargo xtask bench --compare`), and most views use a
-    // quick range or none.
     let custom_id = "custom-range";
-    let has_absolute = move || {
-        query.with(|q| {
-            matches!(q.started, Some(TimeBound::At(_))) || matches!(q.ended, Some(TimeBound::At(_)))
-        })
-    };
-    // A custom range, however it came (a link, Back), keeps the inputs open:
-    // clearing From with the keyboard in it must not take it away. A quick
-    // range, "Any time" or "Clear all filters" closes them.
-    Effect::new(move |_| {
-        if has_absolute() {
-            custom_open.set(true);
-        }
-    });
-    let custom_shown = move || custom_open.get() || has_absolute();
     let from_input: NodeRef<leptos::html::Input> = NodeRef::new();
 
     view! {
@@ -199,7 +198,7 @@ pub fn FilterBar(
                         </button>
                     </div>
                     <button type="button" class="btn btn-small" aria-controls=custom_id
-                        aria-expanded=move || custom_shown().to_string()
+                        aria-expanded=move || custom_open.get().to_string()
                         // While a custom range is set, its inputs stay: hiding
                         // them would hide an active filter.
                         hidden=has_absolute
@@ -218,7 +217,7 @@ pub fn FilterBar(
                         }>
                         "Custom range…"
                     </button>
-                    <Show when=custom_shown>
+                    <Show when=move || custom_open.get()>
                         <span class="custom-range" id=custom_id>
                             <label>
                                 "From "
