@@ -99,6 +99,124 @@ fn small_server() -> Server {
     Server::start(ServerOptions::default().demo_jobs(400).seed(11)).unwrap()
 }
 
+/// The widths of the header cells of the table named `table`, and the
+/// cells whose content is wider than they are: headers, and cells of our
+/// own tokens (numbers, times, badges of known statuses), which never wrap.
+async fn column_widths(b: &Browser, table: &str) -> Result<(Vec<f64>, Vec<String>)> {
+    let v = b
+        .execute(
+            "const t = document.querySelector(`table[aria-label='${arguments[0]}']`);
+             const heads = [...t.querySelectorAll('thead th')];
+             const over = e => e.scrollWidth > e.clientWidth + 1;
+             const tokens = [...t.querySelectorAll('tbody td')]
+               .filter(td => td.matches('.num') || td.querySelector('time, .badge:not(.status-unknown)'));
+             return [heads.map(th => th.getBoundingClientRect().width),
+                     [...new Set([...heads, ...tokens].filter(over)
+                       .map(e => `${heads[e.cellIndex].innerText.trim()}: ${e.innerText.trim()} (${e.scrollWidth} > ${e.clientWidth})`))]
+                       .slice(0, 10)];",
+            vec![Value::from(table)],
+        )
+        .await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+#[test]
+fn list_columns_fit_their_tokens_and_keep_their_widths() {
+    // The list tables have fixed column widths: the columns must not move
+    // when other rows come in (next page, another order, a refresh), and
+    // every header, id, time and badge must fit in its column's width.
+    let server = small_server();
+    browser_test(
+        "list_columns_fit_their_tokens_and_keep_their_widths",
+        async |b| {
+            for (path, table, api, sort_by) in [
+                ("/jobs", "Jobs", "/api/v5/jobs/", "Job type"),
+                (
+                    "/jobs/executions",
+                    "Job executions",
+                    "/api/v5/jobs/executions/",
+                    "Job type",
+                ),
+                (
+                    "/jobs/updates",
+                    "Job updates",
+                    "/api/v5/jobs/updates/",
+                    "Job type",
+                ),
+            ] {
+                let order = if table == "Job updates" {
+                    "-last_status_change"
+                } else {
+                    "-last_modified"
+                };
+                let api_page = |q: &str| -> Result<Vec<i64>> {
+                    let v: Value = server.get(&format!("{api}?page_size=100&{q}"))?.json()?;
+                    Ok(v["results"]
+                        .as_array()
+                        .context("results")?
+                        .iter()
+                        .filter_map(|j| j["id"].as_i64())
+                        .collect())
+                };
+                let wait_ids = async |what: &str, ids: Vec<i64>| {
+                    ensure!(!ids.is_empty(), "no rows for {what}: a weak test");
+                    b.wait_until(what, WAIT, async || Ok(row_ids(b, table).await? == ids))
+                        .await
+                };
+                b.goto(&server.url(&format!("{path}?page_size=100")))
+                    .await?;
+                wait_ids(
+                    &format!("{table} page 1"),
+                    api_page(&format!("order={order}"))?,
+                )
+                .await?;
+                let (first, over) = column_widths(b, table).await?;
+                ensure!(
+                    over.is_empty(),
+                    "{table}: content wider than its column: {over:?}"
+                );
+                ensure!(
+                    first.iter().all(|&w| w > 40.0),
+                    "{table}: a column squeezed to nothing: {first:?}"
+                );
+
+                click(b, "button[aria-label='Next page']").await?;
+                wait_ids(
+                    &format!("{table} page 2"),
+                    api_page(&format!("order={order}&page=2"))?,
+                )
+                .await?;
+                let (second, over) = column_widths(b, table).await?;
+                ensure!(
+                    over.is_empty(),
+                    "{table} page 2: content wider than its column: {over:?}"
+                );
+                ensure!(
+                    first == second,
+                    "{table}: the columns moved on the next page: {first:?} -> {second:?}"
+                );
+
+                click_sort(b, sort_by, false).await?;
+                wait_ids(
+                    &format!("{table} by job type"),
+                    api_page("order=job_type__name")?,
+                )
+                .await?;
+                let (third, over) = column_widths(b, table).await?;
+                ensure!(
+                    over.is_empty(),
+                    "{table} sorted: content wider than its column: {over:?}"
+                );
+                ensure!(
+                    first == third,
+                    "{table}: the columns moved with another order: {first:?} -> {third:?}"
+                );
+            }
+            Ok(())
+        },
+    );
+}
+
 #[test]
 fn first_load_shows_rows_and_the_total_count() {
     let server = small_server();

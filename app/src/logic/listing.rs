@@ -39,6 +39,16 @@ impl ListKind {
         }
     }
 
+    /// The table's class: with `list` (fixed column widths), the table's
+    /// least width, which depends on its columns (see `style/main.css`).
+    pub fn table_class(self) -> &'static str {
+        match self {
+            ListKind::Jobs => "jobs list list-jobs",
+            ListKind::Executions => "jobs list list-exes",
+            ListKind::Updates => "jobs list list-updates",
+        }
+    }
+
     /// The navigation label.
     pub fn nav_label(self) -> &'static str {
         match self {

@@ -62,6 +62,27 @@ impl Col {
         }
     }
 
+    /// The header cell's class, which sets the column's width: the list
+    /// tables have fixed column widths (see `style/main.css`), so a column
+    /// keeps its width from page to page and refresh to refresh.
+    pub fn class(self) -> &'static str {
+        match self {
+            Col::Id => "c-id",
+            Col::JobType => "c-type",
+            Col::Status | Col::ExeStatus => "c-status",
+            Col::Priority => "c-prio",
+            Col::Created => "c-created",
+            Col::LastModified => "c-modified",
+            Col::LastStatusChange => "c-changed",
+            Col::Duration | Col::RunTime => "c-dur",
+            Col::Tries => "c-tries",
+            Col::Error => "c-error",
+            Col::InputFiles => "c-files",
+            Col::Node => "c-node",
+            Col::ExitCode => "c-exit",
+        }
+    }
+
     pub fn sort_field(self) -> Option<&'static str> {
         Some(match self {
             Col::Id => sf::ID,

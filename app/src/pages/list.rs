@@ -212,13 +212,13 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
     let headers = cols
         .iter()
         .map(|&col| {
-            let label = col.label();
+            let (label, class) = (col.label(), col.class());
             match col.sort_field() {
-                None => view! { <th scope="col">{label}</th> }.into_any(),
+                None => view! { <th scope="col" class=class>{label}</th> }.into_any(),
                 Some(field) => {
                     let state = move || effective_order.with(|o| sort_state(o, field));
                     view! {
-                        <th scope="col" aria-sort=move || effective_order.with(|o| aria_sort(o, field))>
+                        <th scope="col" class=class aria-sort=move || effective_order.with(|o| aria_sort(o, field))>
                             <button type="button" class="sort"
                                 title="Click to sort; shift-click to add a further sort"
                                 on:click=move |ev| on_sort(field, ev.shift_key())>
@@ -299,7 +299,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                 noun />
             // Focusable: a keyboard user must be able to scroll a wide table.
             <div class="table-wrap" tabindex="0" node_ref=table_wrap class:stale=move || loading.get() aria-busy=move || loading.get().to_string()>
-                <table class="jobs" aria-label=kind.title()>
+                <table class=kind.table_class() aria-label=kind.title()>
                     <thead><tr>{headers}</tr></thead>
                     <tbody node_ref=tbody></tbody>
                 </table>
