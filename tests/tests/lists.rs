@@ -217,6 +217,88 @@ fn list_columns_fit_their_tokens_and_keep_their_widths() {
     );
 }
 
+/// Rows in the Jobs table, those displayed, the app's `scale:held`,
+/// `scale:all-painted` and `scale:painted` marks, and whether the tbody
+/// still holds rows back.
+async fn rows_displayed(b: &Browser) -> Result<Value> {
+    Ok(b
+        .execute(
+            "const rows = [...document.querySelectorAll('table.jobs tbody tr')];
+             const marks = n => performance.getEntriesByName(n).length;
+             return [rows.length, rows.filter(r => r.getClientRects().length > 0).length,
+                     marks('scale:held'), marks('scale:all-painted'), marks('scale:painted'),
+                     document.querySelector('table.jobs tbody').classList.contains('first-frame')];",
+            vec![],
+        )
+        .await?)
+}
+
+/// Waits until all 100 rows are displayed, none held back, with `held`
+/// holds and as many `scale:all-painted` marks so far.
+async fn wait_all_displayed(b: &Browser, what: &str, held: u64) -> Result<Value> {
+    let mut last = Value::Null;
+    b.wait_until(what, WAIT, async || {
+        last = rows_displayed(b).await?;
+        Ok(last[0] == 100
+            && last[1] == 100
+            && last[2] == held
+            && last[3] == held
+            && last[5] == false)
+    })
+    .await
+    .with_context(|| {
+        format!("last seen [rows, displayed, held, all-painted, painted, holding]: {last}")
+    })?;
+    Ok(last)
+}
+
+#[test]
+fn rows_held_out_of_a_views_first_frame_all_follow_it() {
+    // A new view (the first page, the next page) lays out only the rows
+    // that can be on screen (35 at this window's 1000 px) in the frame that
+    // shows them; the other 65 must follow. A refresh of the same view, and
+    // a page changed with the window scrolled, go in whole.
+    let server = small_server();
+    browser_test(
+        "rows_held_out_of_a_views_first_frame_all_follow_it",
+        async |b| {
+            b.goto(&server.url("/jobs?page_size=100")).await?;
+            let q = JobsQuery {
+                page_size: 100,
+                ..Default::default()
+            };
+            wait_rows_match(b, &server, &q).await?;
+            wait_all_displayed(b, "page 1 displayed whole, once held back", 1).await?;
+
+            click(b, "button[aria-label='Next page']").await?;
+            let q = JobsQuery { page: 2, ..q };
+            wait_rows_match(b, &server, &q).await?;
+            let seen = wait_all_displayed(b, "page 2 displayed whole, once held back", 2).await?;
+
+            // The same view again: nothing held back.
+            let painted = seen[4].as_u64().context("painted marks")?;
+            click(b, ".refresh button:last-of-type").await?;
+            b.wait_until("the refresh painted", WAIT, async || {
+                Ok(rows_displayed(b).await?[4].as_u64() > Some(painted))
+            })
+            .await?;
+            wait_all_displayed(b, "the refreshed page whole, not held back", 2).await?;
+
+            // Scrolled when the rows come: the next page goes in whole (the
+            // click's navigation scrolls to the top, so scroll after it).
+            b.execute(
+                "document.querySelector(\"button[aria-label='Next page']\").click(); window.scrollTo(0, 300);",
+                vec![],
+            )
+            .await?;
+            let q = JobsQuery { page: 3, ..q };
+            wait_rows_match(b, &server, &q).await?;
+            wait_all_displayed(b, "page 3 whole, not held back", 2).await?;
+            Ok(())
+        },
+    );
+}
+
 #[test]
 fn first_load_shows_rows_and_the_total_count() {
     let server = small_server();

@@ -53,6 +53,13 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
     // How many rows the server sent beyond the page size, if it did.
     let overflow: RwSignal<Option<usize>> = RwSignal::new(None);
 
+    let tbody: NodeRef<leptos::html::Tbody> = NodeRef::new();
+    // The view whose rows the table shows: rows of another view (the first
+    // page, another page, order or filter) are held back from their first
+    // frame below the fold (see `hold_back_rows`); a refresh of the same
+    // view is not.
+    let shown_view: StoredValue<Option<JobsQuery>> = StoredValue::new(None);
+
     let load = move |q: JobsQuery| {
         let (ticket, signal) = slot.start();
         let url = kind.api_url(&app.api_base(), &q);
@@ -105,6 +112,17 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                             // newer page or leaving this one loses none.
                             learn(app.seen_type_names, names);
                             learn(app.seen_categories, categories);
+                            // Rows held back from the first frame follow now.
+                            if let Some(t) = tbody.get_untracked() {
+                                if release_rows(&t) {
+                                    request_animation_frame(|| {
+                                        leptos::task::spawn_local(async {
+                                            gloo_timers::future::TimeoutFuture::new(0).await;
+                                            api::mark("scale:all-painted");
+                                        });
+                                    });
+                                }
+                            }
                         });
                     });
                 }
@@ -173,7 +191,6 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
 
     // The rows: built as HTML text and keyed by (id, last_modified), like a
     // keyed `<For>`, but without a reactive owner per row (see logic::rows).
-    let tbody: NodeRef<leptos::html::Tbody> = NodeRef::new();
     let shown: StoredValue<Vec<RowKey>, LocalStorage> = StoredValue::new_local(Vec::new());
     Effect::new(move |_| {
         let Some(tbody) = tbody.get() else {
@@ -181,8 +198,23 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
         };
         let tz = app.tz.get_untracked();
         data.with(|d| {
-            let jobs = d.as_ref().map_or(&[][..], |(_, p)| &p.results[..]);
+            let Some((q, page)) = d else {
+                shown.update_value(|shown| patch_rows(&tbody, shown, &[], kind, tz));
+                return;
+            };
+            let jobs = &page.results[..];
+            let new_view = shown_view.with_value(|v| v.as_ref() != Some(q));
+            // Read before the rows go in: reading the window's scroll
+            // position lays out the page first, and after a 1000-row
+            // insert that took 470 ms.
+            let fit = (new_view && !jobs.is_empty()).then(rows_on_screen);
             shown.update_value(|shown| patch_rows(&tbody, shown, jobs, kind, tz));
+            if new_view {
+                shown_view.set_value(Some(q.clone()));
+            }
+            if let Some(fit) = fit {
+                hold_back_rows(&tbody, jobs.len(), fit);
+            }
         });
         api::mark("scale:dom");
     });
@@ -323,6 +355,67 @@ fn request_animation_frame(f: impl FnOnce() + 'static) {
     if let Some(w) = web_sys::window() {
         let _ = w.request_animation_frame(cb.unchecked_ref());
     }
+}
+
+/// A view's first rows: only those that can be on screen go into the
+/// frame that shows them; the rest stay out of its style and layout
+/// (`display: none` by a rule on the `first-frame` class) until
+/// [`release_rows`], once that frame is painted, and follow in the next.
+/// The rows' frame costs most of the time from the answer (or the click)
+/// to the rows painted, roughly in proportion to the rows it lays out.
+/// Only for a window not scrolled, so that nothing below the fold can be
+/// missed; and the columns have fixed widths (`style/main.css`), so rows
+/// coming in cannot move those painted. Every row is in the DOM either way.
+fn hold_back_rows(tbody: &web_sys::HtmlTableSectionElement, rows: usize, fit: Option<usize>) {
+    let Some(fit) = fit.filter(|&fit| rows > fit) else {
+        return;
+    };
+    let Some(doc) = tbody.owner_document() else {
+        return;
+    };
+    let style = match doc.get_element_by_id("first-frame-rows") {
+        Some(s) => s,
+        None => {
+            let Ok(s) = doc.create_element("style") else {
+                return;
+            };
+            s.set_id("first-frame-rows");
+            match doc.head() {
+                Some(head) if head.append_child(&s).is_ok() => s,
+                _ => return,
+            }
+        }
+    };
+    style.set_text_content(Some(&format!(
+        "tbody.first-frame > tr:nth-child(n+{}) {{ display: none; }}",
+        fit + 1
+    )));
+    if tbody.class_list().add_1("first-frame").is_ok() {
+        // For the bench: it waits for `scale:all-painted` after this.
+        api::mark("scale:held");
+    }
+}
+
+/// How many rows can be on screen at most, for [`hold_back_rows`]; `None`
+/// when the page is scrolled (or the window says nothing).
+fn rows_on_screen() -> Option<usize> {
+    let window = web_sys::window()?;
+    if window.scroll_y().ok()? != 0.0 {
+        return None;
+    }
+    let height = window.inner_height().ok()?.as_f64()?;
+    // No row is under 30 px high; one more for a partly visible last row.
+    Some(((height / 30.0).ceil() as usize + 1).max(20))
+}
+
+/// Shows the rows [`hold_back_rows`] kept out of the first frame; whether
+/// there were any.
+fn release_rows(tbody: &web_sys::HtmlTableSectionElement) -> bool {
+    let held = tbody.class_list().contains("first-frame");
+    if held {
+        let _ = tbody.class_list().remove_1("first-frame");
+    }
+    held
 }
 
 /// Adds the values not yet in `set`, and notifies only when there is one.

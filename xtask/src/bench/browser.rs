@@ -27,7 +27,7 @@ const MARKS_JS: &str = r#"(() => {
   return {
     request: last("scale:request"), response: last("scale:response"),
     decoded: last("scale:decoded"), html: last("scale:html"), dom: last("scale:dom"), rows: last("scale:rows"),
-    painted: last("scale:painted"), click: last("scale:click"),
+    painted: last("scale:painted"), all_painted: last("scale:all-painted"), click: last("scale:click"),
     first_request: first("scale:request"), first_response: first("scale:response"),
     first_decoded: first("scale:decoded"), first_rows: first("scale:rows"),
   };
@@ -47,6 +47,9 @@ pub struct Marks {
     /// A timer set in that frame fires: the rows are laid out and painted
     /// (`scale:painted`; the vanilla page marks it too).
     pub painted: f64,
+    /// The rows held back from that frame (see `ColdLoad::all_painted`)
+    /// painted in the next (`scale:all-painted`); -1 when none were.
+    pub all_painted: f64,
     pub click: f64,
     pub first_request: f64,
     pub first_response: f64,
@@ -65,6 +68,7 @@ fn marks(cdp: &mut Cdp, page: &Page) -> Result<Marks> {
         dom: f("dom"),
         rows: f("rows"),
         painted: f("painted"),
+        all_painted: f("all_painted"),
         click: f("click"),
         first_request: f("first_request"),
         first_response: f("first_response"),
@@ -72,6 +76,11 @@ fn marks(cdp: &mut Cdp, page: &Page) -> Result<Marks> {
         first_rows: f("first_rows"),
     })
 }
+
+/// "The rows held back from the new rows' frame, if the app held any
+/// (`scale:held`), are painted" (see `ColdLoad::all_painted`).
+const ALL_PAINTED_JS: &str = "performance.getEntriesByName('scale:held').length === 0 || \
+     performance.getEntriesByName('scale:all-painted').length > 0";
 
 /// "The page has marked rows and shows exactly `n` of them."
 fn rows_shown(n: usize) -> String {
@@ -136,6 +145,13 @@ pub struct ColdLoad {
     pub config_start: f64,
     pub config_end: f64,
     pub first_contentful_paint: f64,
+    /// Every row of the first page painted: the app lays out only the rows
+    /// that can be on screen in the first rows' frame (it marks
+    /// `scale:held` when it holds any back) and marks `scale:all-painted`
+    /// once the rest, in the next frame, are painted; when it held none
+    /// back (the vanilla page never does), the first rows' `painted`. -1
+    /// when the mark never came.
+    pub all_painted: f64,
 }
 
 /// `runs` cold loads of `url` (the app), each followed by a cold load of
@@ -196,10 +212,14 @@ pub fn cold_load(cdp: &mut Cdp, url: &str) -> Result<(ColdLoad, String)> {
             "performance.getEntriesByName('first-contentful-paint').length > 0",
             Duration::from_secs(2),
         );
+        // Rows held back from the first frame follow in the next one.
+        let _ = cdp.wait_for(page, ALL_PAINTED_JS, Duration::from_secs(5));
         let m = marks(cdp, page)?;
         let extra = cdp.eval(
             page,
             r#"(() => {
+              const held = performance.getEntriesByName("scale:held").length > 0;
+              const all = performance.getEntriesByName("scale:all-painted", "mark")[0];
               const res = performance.getEntriesByType("resource");
               const wasm = res.find(e => e.name.endsWith(".wasm"));
               const config = res.find(e => e.name.endsWith("/config.json"));
@@ -213,6 +233,7 @@ pub fn cold_load(cdp: &mut Cdp, url: &str) -> Result<(ColdLoad, String)> {
                 started: start ? start.startTime : -1, painted: painted ? painted.startTime : -1,
                 wasm: wasm ? wasm.responseEnd : -1, fcp: fcp ? fcp.startTime : -1,
                 config_start: config ? config.startTime : -1, config_end: config ? config.responseEnd : -1,
+                all_painted: all ? all.startTime : held ? -1 : (painted ? painted.startTime : -1),
               };
             })()"#,
         )?;
@@ -228,6 +249,7 @@ pub fn cold_load(cdp: &mut Cdp, url: &str) -> Result<(ColdLoad, String)> {
             config_start: extra["config_start"].as_f64().unwrap_or(-1.0),
             config_end: extra["config_end"].as_f64().unwrap_or(-1.0),
             first_contentful_paint: extra["fcp"].as_f64().unwrap_or(-1.0),
+            all_painted: extra["all_painted"].as_f64().unwrap_or(-1.0),
         };
         Ok((load, extra["list_url"].as_str().unwrap_or("").to_owned()))
     })
@@ -504,6 +526,10 @@ pub struct Click {
     pub painted: f64,
     /// To the frame they go into starting (`scale:rows`).
     pub rows: f64,
+    /// To every row painted: the app holds those below the fold back from
+    /// the new rows' frame and paints them in the next
+    /// (`scale:all-painted`); `painted` when it held none back.
+    pub all_painted: f64,
     /// The click to the request going out.
     pub before_request: f64,
     /// The answer in to decoded.
@@ -521,6 +547,7 @@ impl Click {
         Click {
             painted: (m.painted - start) - network,
             rows: (m.rows - start) - network,
+            all_painted: (m.all_painted.max(m.painted) - start) - network,
             before_request: m.request - start,
             decode: m.decoded - m.response,
             build: m.dom - m.decoded,
@@ -544,6 +571,9 @@ fn click_marks(
         cdp.eval(page, "performance.clearMarks(); true")?;
         cdp.eval(page, click_js)?;
         cdp.wait_for(page, &settled, LOAD_LIMIT)?;
+        // Rows held back from the new rows' frame follow in the next one,
+        // which marks `scale:all-painted`: wait for them too.
+        cdp.wait_for(page, ALL_PAINTED_JS, LOAD_LIMIT)?;
         let m = marks(cdp, page)?;
         in_order(
             "marks after a click",
