@@ -158,10 +158,20 @@ fn list_columns_fit_their_tokens_and_keep_their_widths() {
                         .filter_map(|j| j["id"].as_i64())
                         .collect())
                 };
+                // The rows, and all of them displayed (none held back from
+                // their first frame), so that every cell is measured.
                 let wait_ids = async |what: &str, ids: Vec<i64>| {
                     ensure!(!ids.is_empty(), "no rows for {what}: a weak test");
-                    b.wait_until(what, WAIT, async || Ok(row_ids(b, table).await? == ids))
-                        .await
+                    b.wait_until(what, WAIT, async || {
+                        Ok(row_ids(b, table).await? == ids
+                            && b.execute(
+                                "return !document.querySelector('table.jobs tbody.first-frame');",
+                                vec![],
+                            )
+                            .await?
+                                == Value::Bool(true))
+                    })
+                    .await
                 };
                 b.goto(&server.url(&format!("{path}?page_size=100")))
                     .await?;
@@ -270,10 +280,36 @@ fn rows_held_out_of_a_views_first_frame_all_follow_it() {
             wait_rows_match(b, &server, &q).await?;
             wait_all_displayed(b, "page 1 displayed whole, once held back", 1).await?;
 
+            // What the reader has when the new rows are painted: the app's
+            // own mark call, wrapped, records the rows displayed then and
+            // where the last of them ends.
+            b.execute(
+                "const mark = performance.mark.bind(performance);
+                 performance.mark = (name, ...rest) => {
+                   if (name === 'scale:painted') {
+                     const shown = [...document.querySelectorAll('table.jobs tbody tr')]
+                       .filter(r => r.getClientRects().length > 0);
+                     window.atPainted = [shown.length,
+                       shown.length ? shown[shown.length - 1].getBoundingClientRect().bottom : 0,
+                       window.innerHeight];
+                   }
+                   return mark(name, ...rest);
+                 };",
+                vec![],
+            )
+            .await?;
             click(b, "button[aria-label='Next page']").await?;
             let q = JobsQuery { page: 2, ..q };
             wait_rows_match(b, &server, &q).await?;
             let seen = wait_all_displayed(b, "page 2 displayed whole, once held back", 2).await?;
+            let at: (f64, f64, f64) =
+                serde_json::from_value(b.execute("return window.atPainted;", vec![]).await?)
+                    .context("no scale:painted seen for page 2")?;
+            ensure!(
+                at.0 < 100.0 && at.1 >= at.2,
+                "when page 2 was painted, [rows displayed, last one's bottom, window height] \
+                 was {at:?}: rows must be held back, but none that the window can show"
+            );
 
             // The same view again: nothing held back.
             let painted = seen[4].as_u64().context("painted marks")?;
@@ -295,6 +331,62 @@ fn rows_held_out_of_a_views_first_frame_all_follow_it() {
             wait_rows_match(b, &server, &q).await?;
             wait_all_displayed(b, "page 3 whole, not held back", 2).await?;
             Ok(())
+        },
+    );
+}
+
+#[test]
+fn leaving_a_list_while_its_rows_are_painted_loses_nothing() {
+    // The rows held back from a view's first frame are released once it is
+    // painted, a frame after they went in: the list may be gone by then
+    // (a link followed within that frame). That must not crash the app.
+    let server = small_server();
+    browser_test(
+        "leaving_a_list_while_its_rows_are_painted_loses_nothing",
+        async |b| {
+            b.goto(&server.url("/jobs?page_size=100")).await?;
+            wait_rows_match(
+                b,
+                &server,
+                &JobsQuery {
+                    page_size: 100,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            // Follow the Executions link inside the frame the next page's
+            // rows go into (the app marks `scale:rows` there).
+            b.execute(
+                "const mark = performance.mark.bind(performance);
+                 window.left = false;
+                 performance.mark = (name, ...rest) => {
+                   const m = mark(name, ...rest);
+                   if (name === 'scale:rows' && !window.left) {
+                     window.left = true;
+                     document.querySelector(\"nav.mainnav a[href='/jobs/executions']\").click();
+                   }
+                   return m;
+                 };
+                 document.querySelector(\"button[aria-label='Next page']\").click();",
+                vec![],
+            )
+            .await?;
+            b.wait_until("the executions page's rows", WAIT, async || {
+                Ok(b.text("h1").await? == "Job executions"
+                    && !row_ids(b, "Job executions").await?.is_empty())
+            })
+            .await?;
+            ensure!(
+                b.execute("return window.left;", vec![]).await? == Value::Bool(true),
+                "the link was not followed inside the rows' frame: a weak test"
+            );
+            // Whatever timers the list left must have run by now.
+            b.execute(
+                "return new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)));",
+                vec![],
+            )
+            .await?;
+            scale_jobs_e2e::hostile::assert_not_crashed(b).await
         },
     );
 }

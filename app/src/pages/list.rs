@@ -113,7 +113,9 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                             learn(app.seen_type_names, names);
                             learn(app.seen_categories, categories);
                             // Rows held back from the first frame follow now.
-                            if let Some(t) = tbody.get_untracked() {
+                            // The page may be gone by now (left within the
+                            // frame): a disposed NodeRef is no error here.
+                            if let Some(t) = tbody.try_get_untracked().flatten() {
                                 if release_rows(&t) {
                                     request_animation_frame(|| {
                                         leptos::task::spawn_local(async {
@@ -199,7 +201,11 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
         let tz = app.tz.get_untracked();
         data.with(|d| {
             let Some((q, page)) = d else {
-                shown.update_value(|shown| patch_rows(&tbody, shown, &[], kind, tz));
+                shown.update_value(|shown| {
+                    patch_rows(&tbody, shown, &[], kind, tz);
+                });
+                // Whatever comes next is a new view to the reader.
+                shown_view.set_value(None);
                 return;
             };
             let jobs = &page.results[..];
@@ -208,11 +214,13 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
             // position lays out the page first, and after a 1000-row
             // insert that took 470 ms.
             let fit = (new_view && !jobs.is_empty()).then(rows_on_screen);
-            shown.update_value(|shown| patch_rows(&tbody, shown, jobs, kind, tz));
+            let changed = shown.try_update_value(|shown| patch_rows(&tbody, shown, jobs, kind, tz));
             if new_view {
                 shown_view.set_value(Some(q.clone()));
             }
-            if let Some(fit) = fit {
+            // Rows of a new view that are the same rows (a filter that
+            // keeps them all) stay as they are, displayed.
+            if let (Some(fit), Some(true)) = (fit, changed) {
                 hold_back_rows(&tbody, jobs.len(), fit);
             }
         });
@@ -440,10 +448,10 @@ fn patch_rows(
     jobs: &[JobRow],
     kind: ListKind,
     tz: crate::logic::format::TimeZoneChoice,
-) {
+) -> bool {
     let keys: Vec<RowKey> = jobs.iter().map(|j| (j.id, j.last_modified)).collect();
     if *shown == keys {
-        return;
+        return false;
     }
     // The shown rows by key, as positions among tbody's children (which are
     // exactly those rows, in order). Positions rather than elements: a new
@@ -474,7 +482,7 @@ fn patch_rows(
     // Parsed apart from the page, then moved in: an `innerHTML` over a live
     // table of 1000 rows took twice as long (47 ms against 23 + 4).
     let Some(fresh) = parse_rows(tbody, &html) else {
-        return;
+        return false;
     };
     if reused.iter().all(Option::is_none) {
         // A new page: nothing to keep, one move.
@@ -482,7 +490,7 @@ fn patch_rows(
         tbody.replace_children_with_node_1(&fresh);
         *shown = keys;
         shown.truncate(built);
-        return;
+        return true;
     }
     // Every element needed, fetched before anything moves: `children` is
     // live, and its positions shift with the first removal.
@@ -519,6 +527,7 @@ fn patch_rows(
         cursor = c.next_element_sibling();
         c.remove();
     }
+    true
 }
 
 /// `html` (rows) parsed as the content of `tbody`, outside the document.

@@ -602,6 +602,7 @@ pub fn sort_and_page(cdp: &mut Cdp, base: &str, n: usize) -> Result<Interactions
     let (api_url, sort, pages) = in_page(cdp, false, |cdp, page| {
         cdp.navigate(page, &format!("{base}/jobs?page_size=100"))?;
         cdp.wait_for(page, &rows_painted(100), LOAD_LIMIT)?;
+        cdp.wait_for(page, ALL_PAINTED_JS, LOAD_LIMIT)?;
         let api_url = app_api_url(cdp, page, base)?;
         // One of each first, not counted: the first use of a code path.
         clicks(cdp, page, CLICK_SORT_JS, 1, 100)?;
