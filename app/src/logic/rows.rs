@@ -189,6 +189,21 @@ fn push_char_ref(out: &mut String, c: char) {
     out.push(';');
 }
 
+/// A host name as text, with a break opportunity after each dot: in a
+/// narrow column `scale-agent-06.prod.example.com` then wraps as
+/// `scale-agent-06.prod.` / `example.com`, not at whatever letter the
+/// width runs out (`...example.c` / `om`).
+fn host_text(out: &mut String, host: &str) {
+    let mut parts = host.split('.');
+    if let Some(first) = parts.next() {
+        text(out, first);
+    }
+    for part in parts {
+        out.push_str(".<wbr>");
+        text(out, part);
+    }
+}
+
 /// What a row needs besides its job: the clock and the chosen time zone.
 pub struct RowCtx<'a> {
     pub now: DateTime<Utc>,
@@ -408,7 +423,7 @@ fn cell(out: &mut String, j: &JobRow, col: Col, cx: &RowCtx<'_>) {
             out.push_str("<td>");
             if let Some(n) = node {
                 match &n.hostname {
-                    Some(h) => text(out, h),
+                    Some(h) => host_text(out, h),
                     None => {
                         let _ = write!(out, "node {}", n.id);
                     }
@@ -617,7 +632,7 @@ mod tests {
                         .take_while(char::is_ascii_alphabetic)
                         .collect();
                     assert!(
-                        ["tr", "td", "a", "span", "div", "time"].contains(&name.as_str()),
+                        ["tr", "td", "a", "span", "div", "time", "wbr"].contains(&name.as_str()),
                         "{kind:?}: unexpected tag {name:?} in {html}"
                     );
                     assert!(!inside.contains('\''), "{kind:?}: {inside}");
@@ -641,6 +656,19 @@ mod tests {
             html.contains("<span class=\"errcat errcat-unknown\">&lt;img"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn host_names_may_break_after_their_dots_only() {
+        let mut out = String::new();
+        host_text(&mut out, "scale-agent-06.prod.example.com");
+        assert_eq!(out, "scale-agent-06.<wbr>prod.<wbr>example.<wbr>com");
+        let mut out = String::new();
+        host_text(&mut out, "<b>.x&y.");
+        assert_eq!(out, "&lt;b&gt;.<wbr>x&amp;y.<wbr>");
+        let mut out = String::new();
+        host_text(&mut out, "localhost");
+        assert_eq!(out, "localhost");
     }
 
     #[test]
