@@ -282,6 +282,53 @@ fn every_section_renders_for_a_rich_job() {
 }
 
 #[test]
+fn a_system_jobs_zero_maximum_and_timeout_are_said_as_given() {
+    // Scale 5.0 sends max_tries 0 and timeout 0 for system jobs (its
+    // reference says at least one try); "1 of 0" and "0 s" read as broken.
+    let server = server();
+    let job = find_job(&server, JobsQuery::default(), |d| {
+        d.job.max_tries == Some(0) && d.job.timeout == Some(0) && d.job.num_exes.is_some()
+    })
+    .unwrap();
+    browser_test(
+        "a_system_jobs_zero_maximum_and_timeout_are_said_as_given",
+        async |b| {
+            let id = job.job.id;
+            let n = job.job.num_exes.context("num_exes")?;
+            b.goto(&server.url(&format!("/jobs/{id}"))).await?;
+            b.wait_for_text("h1", &loaded_heading(id), WAIT).await?;
+            let fact = async |name: &str| -> Result<String> {
+                let v = b
+                    .execute(
+                        "const dt = [...document.querySelectorAll('dl.facts dt')].find(d => d.textContent.trim() === arguments[0]);
+                         return dt ? dt.nextElementSibling.textContent.trim() : null;",
+                        vec![Value::from(name)],
+                    )
+                    .await?;
+                v.as_str()
+                    .map(str::to_owned)
+                    .with_context(|| format!("no {name} fact"))
+            };
+            ensure!(fact("Tries").await? == format!("{n} (maximum given as 0)"));
+            ensure!(fact("Timeout").await? == "none (given as 0)");
+
+            // The list's Tries cell: the count, and the maximum in its title.
+            b.goto(&server.url(&format!("/jobs?job_id={id}"))).await?;
+            let cell = b
+                .wait_for("table.jobs tbody tr td.num[title^='Maximum tries']", WAIT)
+                .await?;
+            ensure!(cell.text().await?.trim() == n.to_string());
+            ensure!(
+                cell.attr("title").await?.as_deref() == Some("Maximum tries given as 0"),
+                "title: {:?}",
+                cell.attr("title").await?
+            );
+            Ok(())
+        },
+    );
+}
+
+#[test]
 fn only_http_urls_become_links() {
     let server = server();
     let hostile = find_job(

@@ -50,6 +50,28 @@ pub fn format_duration_secs(secs: i64) -> String {
     out
 }
 
+/// A job's tries: `2 of 3`. Scale documents `max_tries` as at least one,
+/// but Scale 5.0 sends 0 for system jobs: `1 of 0` would read as a broken
+/// count, so a maximum under one is said as given.
+pub fn tries_text(num_exes: Option<i64>, max_tries: Option<i64>) -> String {
+    match (num_exes, max_tries) {
+        (Some(n), Some(m)) if m >= 1 => format!("{n} of {m}"),
+        (Some(n), Some(m)) => format!("{n} (maximum given as {m})"),
+        (Some(n), None) => n.to_string(),
+        (None, _) => "—".to_string(),
+    }
+}
+
+/// A job's timeout: `30 min`. Scale 5.0 sends 0 for system jobs, which no
+/// job could run within: it means none is set, and is shown as given.
+pub fn timeout_text(secs: Option<i64>) -> String {
+    match secs {
+        Some(s) if s > 0 => format_duration_secs(s),
+        Some(s) => format!("none (given as {s})"),
+        None => "—".to_string(),
+    }
+}
+
 /// [`format_duration_secs`], appended to `out`.
 pub fn push_duration_secs(out: &mut String, secs: i64) {
     let s = secs.max(0);
@@ -299,6 +321,19 @@ pub fn from_datetime_local(s: &str, offset: Option<FixedOffset>) -> Option<DateT
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn tries_and_timeouts_of_system_jobs_are_said_as_given() {
+        assert_eq!(tries_text(Some(2), Some(3)), "2 of 3");
+        assert_eq!(tries_text(Some(1), Some(0)), "1 (maximum given as 0)");
+        assert_eq!(tries_text(Some(1), Some(-1)), "1 (maximum given as -1)");
+        assert_eq!(tries_text(Some(4), None), "4");
+        assert_eq!(tries_text(None, Some(3)), "—");
+        assert_eq!(timeout_text(Some(1800)), "30 min");
+        assert_eq!(timeout_text(Some(0)), "none (given as 0)");
+        assert_eq!(timeout_text(None), "—");
+    }
+
     use super::*;
 
     fn t(s: &str) -> DateTime<Utc> {

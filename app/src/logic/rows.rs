@@ -347,15 +347,26 @@ fn cell(out: &mut String, j: &JobRow, col: Col, cx: &RowCtx<'_>) {
         Col::LastStatusChange => time_cell(out, j.last_status_change, cx),
         Col::Duration => duration_cell(out, j.started, j.ended, j.status.as_ref(), cx),
         Col::Tries => {
-            out.push_str("<td class=\"num\">");
+            // A maximum under one (Scale 5.0's system jobs send 0) is left
+            // out of the cell and said in its title: "1 / 0" reads as broken.
             match (j.num_exes, j.max_tries) {
-                (Some(n), Some(m)) => {
+                (Some(n), Some(m)) if m >= 1 => {
+                    out.push_str("<td class=\"num\">");
                     push_num(out, n, 1);
                     out.push_str(" / ");
                     push_num(out, m, 1);
                 }
-                (Some(n), None) => push_num(out, n, 1),
-                _ => {}
+                (Some(n), Some(m)) => {
+                    out.push_str("<td class=\"num\" title=\"Maximum tries given as ");
+                    push_num(out, m, 1);
+                    out.push_str("\">");
+                    push_num(out, n, 1);
+                }
+                (Some(n), None) => {
+                    out.push_str("<td class=\"num\">");
+                    push_num(out, n, 1);
+                }
+                (None, _) => out.push_str("<td class=\"num\">"),
             }
             out.push_str("</td>");
         }
@@ -710,6 +721,23 @@ mod tests {
         assert!(html.contains("<td class=\"num\">1 / 3</td>"), "{html}");
         // No error on a running job, and no invented one.
         assert!(html.ends_with("<td></td></tr>"), "{html}");
+    }
+
+    #[test]
+    fn a_maximum_of_zero_tries_is_said_in_the_title() {
+        // Scale 5.0 sends max_tries 0 for system jobs.
+        let job = JobRow {
+            id: 5,
+            num_exes: Some(1),
+            max_tries: Some(0),
+            ..Default::default()
+        };
+        let html = render(&job, ListKind::Jobs);
+        assert!(
+            html.contains("<td class=\"num\" title=\"Maximum tries given as 0\">1</td>"),
+            "{html}"
+        );
+        assert!(!html.contains("1 / 0"), "{html}");
     }
 
     #[test]

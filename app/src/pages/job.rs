@@ -12,7 +12,9 @@ use crate::components::status::{ErrorCategoryBadge, StatusBadge};
 use crate::components::time::{keep_times_current, ExactTime, RelTime, Since};
 use crate::context::{use_app, AppCtx};
 use crate::logic::cancel::{cancel_answer_message, cancel_failure_message, Said};
-use crate::logic::format::{exact_time, format_duration_secs, human_bytes, human_mib};
+use crate::logic::format::{
+    exact_time, format_duration_secs, human_bytes, human_mib, timeout_text, tries_text,
+};
 use crate::logic::links::safe_href;
 use crate::logic::timeline::{self, Timeline};
 use crate::request::{every_second, RequestSlot};
@@ -264,11 +266,7 @@ fn Overview(job: Job) -> impl IntoView {
         _ => None,
     };
     let opt = |v: Option<String>| v.unwrap_or_else(|| "—".to_string());
-    let tries = match (j.num_exes, j.max_tries) {
-        (Some(n), Some(m)) => format!("{n} of {m}"),
-        (Some(n), None) => n.to_string(),
-        _ => "—".to_string(),
-    };
+    let tries = tries_text(j.num_exes, j.max_tries);
     let type_state = {
         let mut s = Vec::new();
         if t.is_system == Some(true) {
@@ -299,7 +297,7 @@ fn Overview(job: Job) -> impl IntoView {
                 <dl class="facts">
                     <dt>"Priority"</dt><dd>{opt(j.priority.map(|p| p.to_string()))}</dd>
                     <dt>"Tries"</dt><dd>{tries}</dd>
-                    <dt>"Timeout"</dt><dd>{opt(j.timeout.map(format_duration_secs))}</dd>
+                    <dt>"Timeout"</dt><dd>{timeout_text(j.timeout)}</dd>
                     <dt>"Run duration"</dt><dd>{opt(run)}</dd>
                     <dt>"Queue wait"</dt><dd>{opt(wait)}</dd>
                     <dt>"CPUs"</dt><dd>{opt(j.cpus_required.map(|c| format!("{c}")))}</dd>
