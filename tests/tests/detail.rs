@@ -283,8 +283,9 @@ fn every_section_renders_for_a_rich_job() {
 
 #[test]
 fn a_system_jobs_zero_maximum_and_timeout_are_said_as_given() {
-    // Scale 5.0 sends max_tries 0 and timeout 0 for system jobs (its
-    // reference says at least one try); "1 of 0" and "0 s" read as broken.
+    // Scale 5.0 sends max_tries 0 and timeout 0 for some system jobs (its
+    // clock, strike and scan; its reference says at least one try): "1 of
+    // 0" and "0 s" read as broken. The demo's clock job is one.
     let server = server();
     let job = find_job(&server, JobsQuery::default(), |d| {
         d.job.max_tries == Some(0) && d.job.timeout == Some(0) && d.job.num_exes.is_some()
@@ -309,8 +310,13 @@ fn a_system_jobs_zero_maximum_and_timeout_are_said_as_given() {
                     .map(str::to_owned)
                     .with_context(|| format!("no {name} fact"))
             };
-            ensure!(fact("Tries").await? == format!("{n} (maximum given as 0)"));
-            ensure!(fact("Timeout").await? == "none (given as 0)");
+            let tries = fact("Tries").await?;
+            ensure!(
+                tries == format!("{n} (maximum given as 0)"),
+                "Tries: {tries}"
+            );
+            let timeout = fact("Timeout").await?;
+            ensure!(timeout == "none (given as 0)", "Timeout: {timeout}");
 
             // The list's Tries cell: the count, and the maximum in its title.
             b.goto(&server.url(&format!("/jobs?job_id={id}"))).await?;

@@ -50,20 +50,28 @@ pub fn format_duration_secs(secs: i64) -> String {
     out
 }
 
-/// A job's tries: `2 of 3`. Scale documents `max_tries` as at least one,
-/// but Scale 5.0 sends 0 for system jobs: `1 of 0` would read as a broken
-/// count, so a maximum under one is said as given.
+/// Whether a job's `max_tries` is a maximum to show as one. Scale documents
+/// it as at least one, but Scale 5.0 sends 0 for some system jobs (its
+/// clock, strike and scan): `1 of 0` would read as a broken count, so a
+/// maximum under one is said as given instead.
+pub fn is_tries_maximum(max_tries: i64) -> bool {
+    max_tries >= 1
+}
+
+/// A job's tries: `2 of 3`, or `1 (maximum given as 0)` (see
+/// [`is_tries_maximum`]).
 pub fn tries_text(num_exes: Option<i64>, max_tries: Option<i64>) -> String {
     match (num_exes, max_tries) {
-        (Some(n), Some(m)) if m >= 1 => format!("{n} of {m}"),
+        (Some(n), Some(m)) if is_tries_maximum(m) => format!("{n} of {m}"),
         (Some(n), Some(m)) => format!("{n} (maximum given as {m})"),
         (Some(n), None) => n.to_string(),
         (None, _) => "—".to_string(),
     }
 }
 
-/// A job's timeout: `30 min`. Scale 5.0 sends 0 for system jobs, which no
-/// job could run within: it means none is set, and is shown as given.
+/// A job's timeout: `30 min`. Scale 5.0 sends 0 for some system jobs (its
+/// clock, strike and scan, which run on with it: a recorded clock job is
+/// RUNNING with timeout 0), so it means none is set, and is shown as given.
 pub fn timeout_text(secs: Option<i64>) -> String {
     match secs {
         Some(s) if s > 0 => format_duration_secs(s),
@@ -321,6 +329,7 @@ pub fn from_datetime_local(s: &str, offset: Option<FixedOffset>) -> Option<DateT
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn tries_and_timeouts_of_system_jobs_are_said_as_given() {
@@ -333,8 +342,6 @@ mod tests {
         assert_eq!(timeout_text(Some(0)), "none (given as 0)");
         assert_eq!(timeout_text(None), "—");
     }
-
-    use super::*;
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -14,7 +14,8 @@
 
 use crate::components::status::{error_category_modifier, status_look};
 use crate::logic::format::{
-    human_bytes, push_duration_secs, push_exact_time, push_num, push_relative_time, push_rfc3339,
+    human_bytes, is_tries_maximum, push_duration_secs, push_exact_time, push_num,
+    push_relative_time, push_rfc3339,
 };
 use crate::logic::listing::ListKind;
 use chrono::{DateTime, FixedOffset, Utc};
@@ -190,9 +191,9 @@ fn push_char_ref(out: &mut String, c: char) {
 }
 
 /// A host name as text, with a break opportunity after each dot: in a
-/// narrow column `scale-agent-06.prod.example.com` then wraps as
-/// `scale-agent-06.prod.` / `example.com`, not at whatever letter the
-/// width runs out (`...example.c` / `om`).
+/// narrow column `scale-agent-06.prod.example.com` then wraps at a dot
+/// (e.g. `scale-agent-06.` / `prod.example.` / `com`) before it wraps at
+/// whatever letter the width runs out (`...example.c` / `om`).
 fn host_text(out: &mut String, host: &str) {
     let mut parts = host.split('.');
     if let Some(first) = parts.next() {
@@ -347,10 +348,10 @@ fn cell(out: &mut String, j: &JobRow, col: Col, cx: &RowCtx<'_>) {
         Col::LastStatusChange => time_cell(out, j.last_status_change, cx),
         Col::Duration => duration_cell(out, j.started, j.ended, j.status.as_ref(), cx),
         Col::Tries => {
-            // A maximum under one (Scale 5.0's system jobs send 0) is left
-            // out of the cell and said in its title: "1 / 0" reads as broken.
+            // A maximum under one (see `is_tries_maximum`) is left out of
+            // the cell and said in its title: "1 / 0" reads as broken.
             match (j.num_exes, j.max_tries) {
-                (Some(n), Some(m)) if m >= 1 => {
+                (Some(n), Some(m)) if is_tries_maximum(m) => {
                     out.push_str("<td class=\"num\">");
                     push_num(out, n, 1);
                     out.push_str(" / ");
@@ -670,7 +671,7 @@ mod tests {
     }
 
     #[test]
-    fn host_names_may_break_after_their_dots_only() {
+    fn host_names_get_a_break_opportunity_after_each_dot() {
         let mut out = String::new();
         host_text(&mut out, "scale-agent-06.prod.example.com");
         assert_eq!(out, "scale-agent-06.<wbr>prod.<wbr>example.<wbr>com");
@@ -725,7 +726,7 @@ mod tests {
 
     #[test]
     fn a_maximum_of_zero_tries_is_said_in_the_title() {
-        // Scale 5.0 sends max_tries 0 for system jobs.
+        // Scale 5.0 sends max_tries 0 for some system jobs.
         let job = JobRow {
             id: 5,
             num_exes: Some(1),
