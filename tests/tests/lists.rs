@@ -129,38 +129,33 @@ fn list_columns_fit_their_tokens_and_keep_their_widths() {
     browser_test(
         "list_columns_fit_their_tokens_and_keep_their_widths",
         async |b| {
-            for (path, table, api, sort_by) in [
-                ("/jobs", "Jobs", "/api/v5/jobs/", "Job type"),
+            for (path, table, api, order) in [
+                ("/jobs", "Jobs", "/api/v5/jobs/", "-last_modified"),
                 (
                     "/jobs/executions",
                     "Job executions",
                     "/api/v5/jobs/executions/",
-                    "Job type",
+                    "-last_modified",
                 ),
                 (
                     "/jobs/updates",
                     "Job updates",
                     "/api/v5/jobs/updates/",
-                    "Job type",
+                    "-last_status_change",
                 ),
             ] {
-                let order = if table == "Job updates" {
-                    "-last_status_change"
-                } else {
-                    "-last_modified"
-                };
-                let api_page = |q: &str| -> Result<Vec<i64>> {
+                // Waits for the API's rows for `q`, all of them displayed
+                // (none held back from their first frame, so that every
+                // cell is measured), and returns the column widths once
+                // every header and token is seen to fit.
+                let widths = async |what: &str, q: &str| -> Result<Vec<f64>> {
                     let v: Value = server.get(&format!("{api}?page_size=100&{q}"))?.json()?;
-                    Ok(v["results"]
+                    let ids: Vec<i64> = v["results"]
                         .as_array()
                         .context("results")?
                         .iter()
                         .filter_map(|j| j["id"].as_i64())
-                        .collect())
-                };
-                // The rows, and all of them displayed (none held back from
-                // their first frame), so that every cell is measured.
-                let wait_ids = async |what: &str, ids: Vec<i64>| {
+                        .collect();
                     ensure!(!ids.is_empty(), "no rows for {what}: a weak test");
                     b.wait_until(what, WAIT, async || {
                         Ok(row_ids(b, table).await? == ids
@@ -171,52 +166,32 @@ fn list_columns_fit_their_tokens_and_keep_their_widths() {
                             .await?
                                 == Value::Bool(true))
                     })
-                    .await
+                    .await?;
+                    let (widths, over) = column_widths(b, table).await?;
+                    ensure!(
+                        over.is_empty(),
+                        "{what}: content wider than its column: {over:?}"
+                    );
+                    Ok(widths)
                 };
                 b.goto(&server.url(&format!("{path}?page_size=100")))
                     .await?;
-                wait_ids(
-                    &format!("{table} page 1"),
-                    api_page(&format!("order={order}"))?,
-                )
-                .await?;
-                let (first, over) = column_widths(b, table).await?;
-                ensure!(
-                    over.is_empty(),
-                    "{table}: content wider than its column: {over:?}"
-                );
+                let first = widths(&format!("{table} page 1"), &format!("order={order}")).await?;
                 ensure!(
                     first.iter().all(|&w| w > 40.0),
                     "{table}: a column squeezed to nothing: {first:?}"
                 );
 
                 click(b, "button[aria-label='Next page']").await?;
-                wait_ids(
-                    &format!("{table} page 2"),
-                    api_page(&format!("order={order}&page=2"))?,
-                )
-                .await?;
-                let (second, over) = column_widths(b, table).await?;
-                ensure!(
-                    over.is_empty(),
-                    "{table} page 2: content wider than its column: {over:?}"
-                );
+                let second =
+                    widths(&format!("{table} page 2"), &format!("order={order}&page=2")).await?;
                 ensure!(
                     first == second,
                     "{table}: the columns moved on the next page: {first:?} -> {second:?}"
                 );
 
-                click_sort(b, sort_by, false).await?;
-                wait_ids(
-                    &format!("{table} by job type"),
-                    api_page("order=job_type__name")?,
-                )
-                .await?;
-                let (third, over) = column_widths(b, table).await?;
-                ensure!(
-                    over.is_empty(),
-                    "{table} sorted: content wider than its column: {over:?}"
-                );
+                click_sort(b, "Job type", false).await?;
+                let third = widths(&format!("{table} by job type"), "order=job_type__name").await?;
                 ensure!(
                     first == third,
                     "{table}: the columns moved with another order: {first:?} -> {third:?}"
