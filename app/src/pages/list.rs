@@ -98,10 +98,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                     // DOM, not yet laid out or painted.
                     request_animation_frame(move || {
                         api::mark("scale:rows");
-                        // A timer set in a frame's callback fires once the
-                        // browser has laid out and painted that frame.
-                        leptos::task::spawn_local(async move {
-                            gloo_timers::future::TimeoutFuture::new(0).await;
+                        when_painted(move || {
                             // The rows are painted; the first mark after
                             // navigation start is "first rows painted".
                             api::mark("scale:painted");
@@ -115,15 +112,14 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                             // Rows held back from the first frame follow now.
                             // The page may be gone by now (left within the
                             // frame): a disposed NodeRef is no error here.
-                            if let Some(t) = tbody.try_get_untracked().flatten() {
-                                if release_rows(&t) {
-                                    request_animation_frame(|| {
-                                        leptos::task::spawn_local(async {
-                                            gloo_timers::future::TimeoutFuture::new(0).await;
-                                            api::mark("scale:all-painted");
-                                        });
-                                    });
-                                }
+                            let released = tbody
+                                .try_get_untracked()
+                                .flatten()
+                                .is_some_and(|t| release_rows(&t));
+                            if released {
+                                request_animation_frame(|| {
+                                    when_painted(|| api::mark("scale:all-painted"))
+                                });
                             }
                         });
                     });
@@ -213,7 +209,9 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
             // Read before the rows go in: reading the window's scroll
             // position lays out the page first, and after a 1000-row
             // insert that took 470 ms.
-            let fit = (new_view && !jobs.is_empty()).then(rows_on_screen);
+            let fit = (new_view && !jobs.is_empty())
+                .then(rows_on_screen)
+                .flatten();
             let changed = shown.try_update_value(|shown| patch_rows(&tbody, shown, jobs, kind, tz));
             if new_view {
                 shown_view.set_value(Some(q.clone()));
@@ -365,6 +363,15 @@ fn request_animation_frame(f: impl FnOnce() + 'static) {
     }
 }
 
+/// Runs `f` once the frame whose animation callback calls this is laid
+/// out and painted: a timer set in a frame's callback fires only then.
+fn when_painted(f: impl FnOnce() + 'static) {
+    leptos::task::spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(0).await;
+        f();
+    });
+}
+
 /// A view's first rows: only those that can be on screen go into the
 /// frame that shows them; the rest stay out of its style and layout
 /// (`display: none` by a rule on the `first-frame` class) until
@@ -374,10 +381,10 @@ fn request_animation_frame(f: impl FnOnce() + 'static) {
 /// Only for a window not scrolled, so that nothing below the fold can be
 /// missed; and the columns have fixed widths (`style/main.css`), so rows
 /// coming in cannot move those painted. Every row is in the DOM either way.
-fn hold_back_rows(tbody: &web_sys::HtmlTableSectionElement, rows: usize, fit: Option<usize>) {
-    let Some(fit) = fit.filter(|&fit| rows > fit) else {
+fn hold_back_rows(tbody: &web_sys::HtmlTableSectionElement, rows: usize, fit: usize) {
+    if rows <= fit {
         return;
-    };
+    }
     let Some(doc) = tbody.owner_document() else {
         return;
     };
