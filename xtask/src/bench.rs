@@ -128,6 +128,8 @@ const WASM_OPT_ARGS: &[&str] = &[
     "--enable-mutable-globals",
     "--enable-reference-types",
     "--enable-multivalue",
+    // The app is built with wasm SIMD (.cargo/config.toml).
+    "--enable-simd",
 ];
 
 /// The parts of the benchmark, in the order they run; `cargo xtask bench
