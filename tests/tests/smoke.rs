@@ -47,3 +47,35 @@ fn the_jobs_page_has_no_serious_accessibility_violations() {
         },
     );
 }
+
+/// A bundle whose wasm cannot be had (a deploy that lost a file, a proxy
+/// that blocks `.wasm`) says so in the page, with a way to retry, instead
+/// of leaving it blank.
+#[test]
+fn a_console_whose_wasm_cannot_load_says_so() {
+    // The built bundle without its wasm: every other file is the build's.
+    let dir = tempfile::tempdir().unwrap();
+    let mut wasm = 0;
+    for entry in std::fs::read_dir(scale_jobs_e2e::dist_dir()).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("scale-jobs-app-") && name.contains("_bg.wasm") {
+            wasm += 1;
+            continue;
+        }
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), dir.path().join(&name)).unwrap();
+        }
+    }
+    assert!(wasm > 0, "the bundle has no console wasm to leave out");
+    let server = Server::start(ServerOptions::default().dist(dir.path())).unwrap();
+    browser_test("a_console_whose_wasm_cannot_load_says_so", async |b| {
+        b.goto(&server.url("/jobs")).await?;
+        let banner = b
+            .wait_for_text("#crash-banner[role=alert]", "could not be loaded", WAIT)
+            .await?;
+        let text = banner.text().await?;
+        anyhow::ensure!(text.contains("Reload"), "no way to retry: {text:?}");
+        Ok(())
+    });
+}
