@@ -80,7 +80,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
             if !slot.finish(ticket) {
                 return;
             }
-            slow.set(false);
+            set_changed(slow, false);
             match result {
                 Ok(mut page) => {
                     // A server that sends more rows than a page holds would
@@ -88,10 +88,10 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                     // and say what happened.
                     let asked = q.page_size as usize;
                     if page.results.len() > asked {
-                        overflow.set(Some(page.results.len()));
+                        set_changed(overflow, Some(page.results.len()));
                         page.results.truncate(asked);
                     } else {
-                        overflow.set(None);
+                        set_changed(overflow, None);
                     }
                     let (names, categories) = type_choices(&page.results);
                     // Read now: reading the scroll position lays the page
@@ -101,7 +101,7 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                     // below), it cost 4.2 ms of a cold 1000-row render
                     // (median of 12 loads); after a 1000-row insert, 470 ms.
                     on_screen.set_value(rows_on_screen());
-                    error.set(None);
+                    set_changed(error, None);
                     data.set(Some((q, page)));
                     loaded_at.set(Some(now_ms()));
                     // The frame the rows go into starts: they are in the
@@ -187,9 +187,11 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
         }
     });
 
+    // Memos: a page with the count and length of the last one (a refresh,
+    // most page changes) leaves the pager and its summary alone.
     let rows_on_page =
-        Signal::derive(move || data.with(|d| d.as_ref().map_or(0, |(_, p)| p.results.len())));
-    let count = Signal::derive(move || data.with(|d| d.as_ref().map(|(_, p)| p.count)));
+        Memo::new(move |_| data.with(|d| d.as_ref().map_or(0, |(_, p)| p.results.len())));
+    let count = Memo::new(move |_| data.with(|d| d.as_ref().map(|(_, p)| p.count)));
     let page_no = Signal::derive(move || query.with(|q| q.page));
     let page_size = Signal::derive(move || query.with(|q| q.page_size));
     let effective_order = Memo::new(move |_| query.with(|q| kind.effective_order(q)));
@@ -438,6 +440,19 @@ fn release_rows(tbody: &web_sys::HtmlTableSectionElement) -> bool {
         let _ = tbody.class_list().remove_1("first-frame");
     }
     held
+}
+
+/// Sets `signal` to `value`, and notifies only when that changes it: an
+/// answer that leaves it as it was (no error before and none now) then
+/// runs none of the effects that read it.
+fn set_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    signal.maybe_update(|v| {
+        let changed = *v != value;
+        if changed {
+            *v = value;
+        }
+        changed
+    });
 }
 
 /// Adds the values not yet in `set`, and notifies only when there is one.
