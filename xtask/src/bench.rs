@@ -671,13 +671,11 @@ fn prepare_dist(from: &Path, to: &Path) -> Result {
     copy_dir(from, to)
         .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))?;
     let bench = root().join("xtask/bench");
-    let index = std::fs::read_to_string(from.join("index.html"))
-        .map_err(|e| format!("cannot read {}/index.html: {e}", from.display()))?;
     // The app's stylesheets, so both tables get the same CSS.
-    let styles: Vec<&str> = index
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("<link rel=\"stylesheet\""))
+    let styles: Vec<String> = http::initial_assets(from)?
+        .into_iter()
+        .filter(|(_, kind)| *kind == "css")
+        .map(|(path, _)| format!("<link rel=\"stylesheet\" href=\"{path}\" />"))
         .collect();
     let vanilla = std::fs::read_to_string(bench.join("vanilla.html"))
         .map_err(|e| format!("cannot read xtask/bench/vanilla.html: {e}"))?

@@ -76,8 +76,8 @@ pub fn initial_assets(dist: &Path) -> Result<Vec<(String, &'static str)>> {
     let boot = std::fs::read_to_string(dist.join("boot.js"))
         .map_err(|e| format!("cannot read {}/boot.js: {e}", dist.display()))?;
     let mut paths: Vec<String> = Vec::new();
-    for attr in ["href=\"", "src=\""] {
-        paths.extend(quoted_after(&html, attr));
+    for attr in ["href", "src"] {
+        paths.extend(attr_values(&html, attr));
     }
     // boot.js: `import init from "./x.js"` and `new URL("./x_bg.wasm", ...)`.
     paths.extend(quoted_after(&boot, "\"./"));
@@ -125,6 +125,39 @@ pub fn widget_assets(dist: &Path) -> Result<Vec<(String, &'static str)>> {
         (format!("/{}", named("BUNDLE_JS")?), "js"),
         (format!("/{}", named("BUNDLE_WASM")?), "wasm"),
     ])
+}
+
+/// Every value of the attribute `name` in `html`, written as HTML allows:
+/// double-quoted, single-quoted or (as Trunk's minified `index.html` has
+/// them) bare up to whitespace or `>`.
+fn attr_values(html: &str, name: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let bytes = html.as_bytes();
+    let marker = format!("{name}=");
+    let mut from = 0;
+    while let Some(at) = html[from..].find(&marker).map(|i| from + i) {
+        from = at + marker.len();
+        // A whole attribute name: `data-src=` is not `src=`.
+        if at > 0 && !bytes[at - 1].is_ascii_whitespace() {
+            continue;
+        }
+        let rest = &html[from..];
+        let (value, used) = match rest.as_bytes().first() {
+            Some(&q @ (b'"' | b'\'')) => match rest[1..].find(char::from(q)) {
+                Some(end) => (&rest[1..=end], end + 2),
+                None => break,
+            },
+            _ => {
+                let end = rest
+                    .find(|c: char| c.is_ascii_whitespace() || c == '>')
+                    .unwrap_or(rest.len());
+                (&rest[..end], end)
+            }
+        };
+        found.push(value.to_owned());
+        from += used;
+    }
+    found
 }
 
 /// Every `"..."` string that follows `marker` (the marker's own quote is
@@ -286,7 +319,17 @@ mod tests {
         )
         .unwrap();
         let found = initial_assets(&dir).unwrap();
+        // The same page as Trunk minifies it: bare and single-quoted values.
+        std::fs::write(
+            dir.join("index.html"),
+            "<link href=data:, rel=icon><link href=/main-1.css integrity=x rel=stylesheet>\
+             <link href='/stylers.css' rel=stylesheet><script src=/boot.js type=module></script>\
+             <link data-src=/not-this.js href=/app-1.js rel=modulepreload><link as=fetch href=/app-1_bg.wasm rel=preload></head>",
+        )
+        .unwrap();
+        let minified = initial_assets(&dir).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(found, minified);
         assert_eq!(
             found,
             [
