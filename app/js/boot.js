@@ -1,8 +1,6 @@
 // Starts the console. Kept out of index.html because the Content Security
 // Policy allows no inline script; Trunk's post_build hook fills in this
 // build's hashed file names.
-import init from "./__APP_JS__";
-
 if (location.pathname.startsWith("/embed/")) {
   // An iframe route answered with this page: a static host that sends every
   // unknown path to index.html (the development server sends embed/index.html).
@@ -18,6 +16,9 @@ if (location.pathname.startsWith("/embed/")) {
   }).catch(() => null);
 
   try {
+    // Imported here rather than at the top, so that a glue file that cannot
+    // be had is caught below too (index.html preloads it either way).
+    const { default: init } = await import("./__APP_JS__");
     await init({ module_or_path: new URL("./__APP_WASM__", import.meta.url) });
   } catch (e) {
     cannotStart(e);

@@ -57,7 +57,12 @@ function mountInto(root, widget, options) {
     })
     .catch((e) => {
       console.warn("scale-jobs: widget could not start:", e);
-      showError(root, "This job widget could not be loaded from " + here.href + ".");
+      // The reason too: a browser without wasm SIMD (which the bundle is
+      // built with) fails here, and says so in its own words.
+      showError(
+        root,
+        "This job widget could not be loaded from " + here.href + " (" + (e && e.message ? e.message : e) + ").",
+      );
     });
   return {
     ready,

@@ -11,4 +11,15 @@ globalThis.__scaleJobsConfig = fetch(new URL("./config.json", import.meta.url), 
   credentials: "same-origin",
 }).catch(() => null);
 
-await init({ module_or_path: new URL("./__EMBED_WASM__", import.meta.url) });
+try {
+  await init({ module_or_path: new URL("./__EMBED_WASM__", import.meta.url) });
+} catch (e) {
+  // The bundle did not download, compile or start: say so in the frame
+  // rather than leave it blank (text only, nothing parsed as HTML).
+  console.error("scale-jobs: the widget could not start:", e);
+  const p = document.createElement("p");
+  p.setAttribute("role", "alert");
+  p.className = "alert alert-error";
+  p.textContent = `This job widget could not be loaded (${e && e.message ? e.message : e}).`;
+  document.body.prepend(p);
+}

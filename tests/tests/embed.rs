@@ -420,3 +420,38 @@ fn an_iframe_route_works_from_a_host_that_answers_it_with_index_html() {
     );
     let _ = std::fs::remove_dir_all(&dist);
 }
+
+#[test]
+fn an_iframe_route_whose_bundle_cannot_load_says_so() {
+    // The bundle without the widgets' wasm (a deploy that lost it, a proxy
+    // that blocks .wasm): the framed page shows why instead of nothing.
+    fn copy(from: &std::path::Path, to: &std::path::Path, left_out: &mut u32) -> Result<()> {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type()?.is_dir() {
+                copy(&entry.path(), &to.join(&name), left_out)?;
+            } else if name.starts_with("scale-jobs-embed-") && name.contains("_bg.wasm") {
+                *left_out += 1;
+            } else {
+                std::fs::copy(entry.path(), to.join(&name))?;
+            }
+        }
+        Ok(())
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut left_out = 0;
+    copy(&scale_jobs_e2e::dist_dir(), dir.path(), &mut left_out).unwrap();
+    assert!(left_out > 0, "the bundle has no widgets' wasm to leave out");
+    let console = Server::start(ServerOptions::default().dist(dir.path())).unwrap();
+    browser_test(
+        "an_iframe_route_whose_bundle_cannot_load_says_so",
+        async |b| {
+            b.goto(&console.url("/embed/jobs?page_size=5")).await?;
+            b.wait_for_text("p[role=alert]", "could not be loaded", WAIT)
+                .await?;
+            Ok(())
+        },
+    );
+}

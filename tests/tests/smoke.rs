@@ -48,12 +48,9 @@ fn the_jobs_page_has_no_serious_accessibility_violations() {
     );
 }
 
-/// A bundle whose wasm cannot be had (a deploy that lost a file, a proxy
-/// that blocks `.wasm`) says so in the page, with a way to retry, instead
-/// of leaving it blank.
-#[test]
-fn a_console_whose_wasm_cannot_load_says_so() {
-    // The built bundle without its wasm: every other file is the build's.
+/// The built bundle without the console's wasm, in a temporary directory;
+/// `boot_prelude` goes at the top of its `boot.js`.
+fn bundle_without_console_wasm(boot_prelude: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut wasm = 0;
     for entry in std::fs::read_dir(scale_jobs_e2e::dist_dir()).unwrap() {
@@ -68,6 +65,20 @@ fn a_console_whose_wasm_cannot_load_says_so() {
         }
     }
     assert!(wasm > 0, "the bundle has no console wasm to leave out");
+    let boot = dir.path().join("boot.js");
+    let text = std::fs::read_to_string(&boot).unwrap();
+    std::fs::write(&boot, format!("{boot_prelude}{text}")).unwrap();
+    // The server prefers a precompressed copy only while it decodes to the
+    // file: the edited boot.js is sent as it is.
+    dir
+}
+
+/// A bundle whose wasm cannot be had (a deploy that lost a file, a proxy
+/// that blocks `.wasm`) says so in the page, with a way to retry, instead
+/// of leaving it blank.
+#[test]
+fn a_console_whose_wasm_cannot_load_says_so() {
+    let dir = bundle_without_console_wasm("");
     let server = Server::start(ServerOptions::default().dist(dir.path())).unwrap();
     browser_test("a_console_whose_wasm_cannot_load_says_so", async |b| {
         b.goto(&server.url("/jobs")).await?;
@@ -78,4 +89,32 @@ fn a_console_whose_wasm_cannot_load_says_so() {
         anyhow::ensure!(text.contains("Reload"), "no way to retry: {text:?}");
         Ok(())
     });
+}
+
+/// A browser whose WebAssembly has no SIMD (the bundle is built with it)
+/// is told which browsers can run the console: here WebAssembly.validate
+/// is made to refuse every module, as such a browser refuses SIMD ones.
+#[test]
+fn a_browser_without_wasm_simd_is_told_what_the_console_needs() {
+    let dir = bundle_without_console_wasm("WebAssembly.validate = () => false;\n");
+    let server = Server::start(ServerOptions::default().dist(dir.path())).unwrap();
+    browser_test(
+        "a_browser_without_wasm_simd_is_told_what_the_console_needs",
+        async |b| {
+            b.goto(&server.url("/jobs")).await?;
+            let banner = b
+                .wait_for_text(
+                    "#crash-banner[role=alert]",
+                    "needs WebAssembly with SIMD",
+                    WAIT,
+                )
+                .await?;
+            let text = banner.text().await?;
+            anyhow::ensure!(
+                text.contains("Safari 16.4"),
+                "no browser versions: {text:?}"
+            );
+            Ok(())
+        },
+    );
 }
