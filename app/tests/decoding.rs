@@ -13,6 +13,14 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+// These tests are for the SIMD scanner: a build without simd128 (a
+// RUSTFLAGS that replaces .cargo/config.toml's) would pass them on the
+// word scan and prove nothing about it.
+const _: () = assert!(
+    cfg!(target_feature = "simd128"),
+    "built without wasm SIMD: see .cargo/config.toml"
+);
+
 /// A one-row page with `kept` as the job type's name (a value the row
 /// keeps) and `skipped` as its description (one it skips), both as JSON
 /// string contents.
