@@ -77,7 +77,7 @@ pub fn initial_assets(dist: &Path) -> Result<Vec<(String, &'static str)>> {
         .map_err(|e| format!("cannot read {}/boot.js: {e}", dist.display()))?;
     let mut paths: Vec<String> = Vec::new();
     for attr in ["href", "src"] {
-        paths.extend(attr_values(&html, attr));
+        paths.extend(attr_values(&html, attr)?);
     }
     // boot.js: `import init from "./x.js"` and `new URL("./x_bg.wasm", ...)`.
     paths.extend(quoted_after(&boot, "\"./"));
@@ -128,24 +128,27 @@ pub fn widget_assets(dist: &Path) -> Result<Vec<(String, &'static str)>> {
 }
 
 /// Every value of the attribute `name` in `html`, written as HTML allows:
-/// double-quoted, single-quoted or (as Trunk's minified `index.html` has
-/// them) bare up to whitespace or `>`.
-fn attr_values(html: &str, name: &str) -> Vec<String> {
+/// in either case, double-quoted, single-quoted or (as Trunk's minified
+/// `index.html` has them) bare up to whitespace or `>`. A plain scan, not
+/// a parser: it reads our own `index.html`, and an unclosed quote there is
+/// an error rather than the end of the list.
+fn attr_values(html: &str, name: &str) -> Result<Vec<String>> {
     let mut found = Vec::new();
-    let bytes = html.as_bytes();
+    // ASCII lower-casing keeps every byte where it was.
+    let lower = html.to_ascii_lowercase();
     let marker = format!("{name}=");
     let mut from = 0;
-    while let Some(at) = html[from..].find(&marker).map(|i| from + i) {
+    while let Some(at) = lower[from..].find(&marker).map(|i| from + i) {
         from = at + marker.len();
         // A whole attribute name: `data-src=` is not `src=`.
-        if at > 0 && !bytes[at - 1].is_ascii_whitespace() {
+        if at > 0 && !lower.as_bytes()[at - 1].is_ascii_whitespace() {
             continue;
         }
         let rest = &html[from..];
         let (value, used) = match rest.as_bytes().first() {
             Some(&q @ (b'"' | b'\'')) => match rest[1..].find(char::from(q)) {
                 Some(end) => (&rest[1..=end], end + 2),
-                None => break,
+                None => return Err(format!("index.html: an unclosed quote after `{name}=`")),
             },
             _ => {
                 let end = rest
@@ -157,7 +160,7 @@ fn attr_values(html: &str, name: &str) -> Vec<String> {
         found.push(value.to_owned());
         from += used;
     }
-    found
+    Ok(found)
 }
 
 /// Every `"..."` string that follows `marker` (the marker's own quote is
@@ -328,8 +331,20 @@ mod tests {
         )
         .unwrap();
         let minified = initial_assets(&dir).unwrap();
+        // Attribute names in any case; an unclosed quote is an error.
+        std::fs::write(
+            dir.join("index.html"),
+            "<LINK HREF=/main-1.css REL=stylesheet><link Href=\"/stylers.css\"><SCRIPT SRC='/boot.js'></SCRIPT>\
+             <link href=/app-1.js><link href=/app-1_bg.wasm>",
+        )
+        .unwrap();
+        let upper = initial_assets(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), "<link href=\"/main-1.css>").unwrap();
+        let unclosed = initial_assets(&dir);
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(found, minified);
+        assert_eq!(found, upper);
+        assert!(unclosed.is_err(), "{unclosed:?}");
         assert_eq!(
             found,
             [
