@@ -190,18 +190,19 @@ fn push_char_ref(out: &mut String, c: char) {
     out.push(';');
 }
 
-/// A host name as text, with a break opportunity after each dot: in a
-/// narrow column `scale-agent-06.prod.example.com` then wraps at a dot
-/// (e.g. `scale-agent-06.` / `prod.example.` / `com`) before it wraps at
-/// whatever letter the width runs out (`...example.c` / `om`).
-fn host_text(out: &mut String, host: &str) {
-    let mut parts = host.split('.');
-    if let Some(first) = parts.next() {
-        text(out, first);
-    }
-    for part in parts {
-        out.push_str(".<wbr>");
+/// `s` as text with a break opportunity after each `sep`: in a narrow
+/// column a long name then wraps between its parts before it wraps at
+/// whatever letter the width runs out. A host name at its dots
+/// (`scale-agent-06.` / `prod.example.` / `com`, not `...example.c` /
+/// `om`); a file name at its underscores (`LC08_L1TP_186034_` /
+/// `20261129_01_RT.TIF`, not `..._01_RT.T` / `IF`), which, unlike
+/// hyphens, browsers do not break after on their own.
+fn text_breaking_after(out: &mut String, s: &str, sep: char) {
+    for part in s.split_inclusive(sep) {
         text(out, part);
+        if part.ends_with(sep) {
+            out.push_str("<wbr>");
+        }
     }
 }
 
@@ -398,14 +399,16 @@ fn cell(out: &mut String, j: &JobRow, col: Col, cx: &RowCtx<'_>) {
             for f in files.iter().take(3) {
                 out.push_str("<div class=\"file\"><span class=\"fname\">");
                 match &f.file_name {
-                    Some(n) => text(out, n),
+                    Some(n) => text_breaking_after(out, n, '_'),
                     None => {
                         let _ = write!(out, "file {}", f.id);
                     }
                 }
                 out.push_str("</span> <span class=\"muted small\">");
                 if let Some(size) = f.file_size {
-                    text(out, &human_bytes(size));
+                    // A size is one token: "614 MiB" must not wrap as
+                    // "614" / "MiB".
+                    text(out, &human_bytes(size).replace(' ', "\u{a0}"));
                 }
                 out.push_str("</span></div>");
             }
@@ -435,7 +438,7 @@ fn cell(out: &mut String, j: &JobRow, col: Col, cx: &RowCtx<'_>) {
             out.push_str("<td>");
             if let Some(n) = node {
                 match &n.hostname {
-                    Some(h) => host_text(out, h),
+                    Some(h) => text_breaking_after(out, h, '.'),
                     None => {
                         let _ = write!(out, "node {}", n.id);
                     }
@@ -671,16 +674,54 @@ mod tests {
     }
 
     #[test]
-    fn host_names_get_a_break_opportunity_after_each_dot() {
-        let mut out = String::new();
-        host_text(&mut out, "scale-agent-06.prod.example.com");
-        assert_eq!(out, "scale-agent-06.<wbr>prod.<wbr>example.<wbr>com");
-        let mut out = String::new();
-        host_text(&mut out, "<b>.x&y.");
-        assert_eq!(out, "&lt;b&gt;.<wbr>x&amp;y.<wbr>");
-        let mut out = String::new();
-        host_text(&mut out, "localhost");
-        assert_eq!(out, "localhost");
+    fn long_names_get_a_break_opportunity_after_each_separator() {
+        let broken = |s: &str, sep| {
+            let mut out = String::new();
+            text_breaking_after(&mut out, s, sep);
+            out
+        };
+        assert_eq!(
+            broken("scale-agent-06.prod.example.com", '.'),
+            "scale-agent-06.<wbr>prod.<wbr>example.<wbr>com"
+        );
+        assert_eq!(broken("<b>.x&y.", '.'), "&lt;b&gt;.<wbr>x&amp;y.<wbr>");
+        assert_eq!(broken("localhost", '.'), "localhost");
+        assert_eq!(
+            broken("LC08_L1TP_186034_20261129_01_RT.TIF", '_'),
+            "LC08_<wbr>L1TP_<wbr>186034_<wbr>20261129_<wbr>01_<wbr>RT.TIF"
+        );
+        assert_eq!(broken("__<é>", '_'), "_<wbr>_<wbr>&lt;&#233;&gt;");
+        assert_eq!(broken("", '_'), "");
+    }
+
+    #[test]
+    fn an_input_file_wraps_at_its_underscores_and_keeps_its_size_whole() {
+        let file = |name: &str, size| ScaleFile {
+            id: 4,
+            file_name: Some(name.into()),
+            file_size: Some(size),
+            ..Default::default()
+        };
+        let job = JobRow {
+            id: 7,
+            input_files: Some(vec![
+                file("S2B_MSIL1C_T32UMU.zip", 643_825_664),
+                file("a_b", 512),
+            ]),
+            ..Default::default()
+        };
+        let html = render(&job, ListKind::Updates);
+        assert!(
+            html.contains(
+                "<span class=\"fname\">S2B_<wbr>MSIL1C_<wbr>T32UMU.zip</span> \
+                 <span class=\"muted small\">614&#160;MiB</span>"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("<span class=\"fname\">a_<wbr>b</span> <span class=\"muted small\">512&#160;B</span>"),
+            "{html}"
+        );
     }
 
     #[test]
