@@ -13,7 +13,8 @@ use scale_jobs_app::config::Config;
 use scale_jobs_app::context::AppCtx;
 use scale_jobs_app::logic::format::{exact_time, TimeZoneChoice};
 use scale_jobs_app::logic::listing::ListKind;
-use scale_jobs_shared::{JobStatus, JobsQuery, Timestamp};
+use scale_jobs_app::logic::rows::{row_html, Col, RowCtx};
+use scale_jobs_shared::{JobRow, JobStatus, JobsQuery, Timestamp};
 use std::sync::{Arc, Mutex};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -284,19 +285,42 @@ fn a_newer_request_aborts_the_older_and_a_gone_view_drops_its_answer() {
 #[wasm_bindgen_test]
 fn the_time_walker_rewrites_exact_times_only_when_the_zone_changes() {
     let root = container();
-    root.set_inner_html(concat!(
-        r#"<time datetime="2026-11-29T06:53:57Z" data-t="rel" title="x">x</time>"#,
-        r#"<time datetime="2026-11-29T06:53:57Z" data-t="exact" title="x">x</time>"#,
-        r#"<span data-since="2026-11-29T06:00:00Z" data-prefix="" data-suffix=" …">x</span>"#,
+    let t: chrono::DateTime<chrono::Utc> = "2026-11-29T06:53:57Z".parse().unwrap();
+    // A list row as the list page writes it: its times are spans.
+    let mut row = String::new();
+    row_html(
+        &mut row,
+        &JobRow {
+            id: 1,
+            created: Some(Timestamp(t)),
+            ..Default::default()
+        },
+        &[Col::Created],
+        &RowCtx {
+            now: t,
+            offset: &|_| None,
+        },
+    );
+    root.set_inner_html(&format!(
+        "{}{row}",
+        concat!(
+            r#"<time datetime="2026-11-29T06:53:57Z" data-t="rel" title="x">x</time>"#,
+            r#"<time datetime="2026-11-29T06:53:57Z" data-t="exact" title="x">x</time>"#,
+            r#"<span data-since="2026-11-29T06:00:00Z" data-prefix="" data-suffix=" …">x</span>"#,
+        )
     ));
     let find = |s: &str| root.query_selector(s).unwrap().unwrap();
-    let (rel, exact, since) = (
-        find("[data-t='rel']"),
+    let (rel, exact, since, in_row) = (
+        find("time[data-t='rel']"),
         find("[data-t='exact']"),
         find("[data-since]"),
+        find("[role=row] [data-t='rel']"),
     );
     let read = |el: &web_sys::Element| (el.text_content().unwrap(), el.get_attribute("title"));
-    let t: chrono::DateTime<chrono::Utc> = "2026-11-29T06:53:57Z".parse().unwrap();
+    assert_eq!(
+        read(&in_row),
+        ("just now".into(), Some("2026-11-29 06:53:57 UTC".into()))
+    );
     let utc = "2026-11-29 06:53:57 UTC".to_string();
 
     refresh_times(
@@ -306,6 +330,7 @@ fn the_time_walker_rewrites_exact_times_only_when_the_zone_changes() {
         true,
     );
     assert_eq!(read(&rel), ("1 h ago".into(), Some(utc.clone())));
+    assert_eq!(read(&in_row), read(&rel));
     assert_eq!(read(&exact), (utc.clone(), Some("1 h ago".into())));
     assert_eq!(since.text_content().unwrap(), "1 h 53 min …");
 
@@ -313,6 +338,7 @@ fn the_time_walker_rewrites_exact_times_only_when_the_zone_changes() {
     let later = t + chrono::Duration::hours(3);
     refresh_times(&root, later, TimeZoneChoice::Local, false);
     assert_eq!(read(&rel), ("3 h ago".into(), Some(utc.clone())));
+    assert_eq!(read(&in_row), read(&rel));
     assert_eq!(read(&exact), (utc.clone(), Some("3 h ago".into())));
     assert_eq!(since.text_content().unwrap(), "3 h 53 min …");
 
@@ -321,6 +347,7 @@ fn the_time_walker_rewrites_exact_times_only_when_the_zone_changes() {
     let local = exact_time(t, AppCtx::offset_for(TimeZoneChoice::Local, t));
     assert_ne!(local, utc);
     assert_eq!(read(&rel), ("3 h ago".into(), Some(local.clone())));
+    assert_eq!(read(&in_row), read(&rel));
     assert_eq!(read(&exact), (local, Some("3 h ago".into())));
     root.remove();
 }

@@ -810,10 +810,11 @@ pub async fn too_wide(b: &Browser) -> Result<Vec<String>> {
             for (const e of culprits) {
                 const w = width(e);
                 let where = '';
-                const td = e.closest('td');
+                const td = e.closest('td, [role=cell]');
                 if (td) {
-                  const th = td.closest('table').querySelectorAll('thead th')[td.cellIndex];
-                  where = ' in column ' + JSON.stringify(th ? th.innerText.trim() : String(td.cellIndex));
+                  const i = Array.from(td.parentElement.children).indexOf(td);
+                  const th = td.closest('table, [role=table]').querySelectorAll('thead th, [role=columnheader]')[i];
+                  where = ' in column ' + JSON.stringify(th ? th.innerText.trim() : String(i));
                 } else {
                   const sec = e.closest('section, dialog, .status-card');
                   const h = sec && sec.querySelector('h1, h2');

@@ -97,7 +97,7 @@ fn a_job_opens_from_the_list_and_leads_back_to_it() {
             b.goto(&server.url("/jobs?status=FAILED&page_size=25"))
                 .await?;
             let link = b
-                .wait_for("table[aria-label='Jobs'] tbody tr td:first-child a", WAIT)
+                .wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row] > [role=cell]:first-child a", WAIT)
                 .await?;
             let id: i64 = link.text().await?.trim().parse()?;
             link.click().await?;
@@ -321,7 +321,10 @@ fn a_system_jobs_zero_maximum_and_timeout_are_said_as_given() {
             // The list's Tries cell: the count, and the maximum in its title.
             b.goto(&server.url(&format!("/jobs?job_id={id}"))).await?;
             let cell = b
-                .wait_for("table.jobs tbody tr td.num[title^='Maximum tries']", WAIT)
+                .wait_for(
+                    ".jobs > .tbody > [role=row] > [role=cell].num[title^='Maximum tries']",
+                    WAIT,
+                )
                 .await?;
             ensure!(cell.text().await?.trim() == n.to_string());
             ensure!(
@@ -443,7 +446,7 @@ fn cancel_a_running_job_through_the_dialog() {
         b.goto(&server.url("/jobs?status=CANCELED&order=-last_modified"))
             .await?;
         b.wait_for_text(
-            "table[aria-label='Jobs'] tbody tr:first-child td:first-child",
+            "[role=table][aria-label='Jobs'] .tbody > [role=row]:first-child > [role=cell]:first-child",
             &id.to_string(),
             WAIT,
         )

@@ -37,7 +37,7 @@ async fn page_state(b: &Browser) -> String {
         .execute(
             "const q = s => { const e = document.querySelector(s); return e ? e.innerText : null; };
              return { url: location.href, h1: q('h1'), alert: q('[role=alert] .alert'),
-                      rows: document.querySelectorAll('table tbody tr').length,
+                      rows: document.querySelectorAll('table tbody tr, .tbody > [role=row]').length,
                       main: (q('main') || q('body') || '').slice(0, 400) };",
             vec![],
         )
@@ -81,7 +81,7 @@ async fn expect_outcome(b: &Browser, expect: &Expect) -> Result<()> {
                 .wait_until("rows with the expected text", WAIT, async || {
                     let t = b
                         .execute(
-                            "const t = document.querySelector('table.jobs tbody'); return t && t.rows.length ? t.innerText : '';",
+                            "const t = document.querySelector('.jobs > .tbody'); return t && t.children.length ? t.innerText : '';",
                             vec![],
                         )
                         .await?;
@@ -389,7 +389,7 @@ fn http_errors_redirects_and_dropped_connections_are_explained() {
 async fn first_row_cells(b: &Browser) -> Result<Vec<String>> {
     let v = b
         .execute(
-            "const r = document.querySelector('table.jobs tbody tr'); return r ? Array.from(r.cells).map(c => c.innerText.trim()) : null;",
+            "const r = document.querySelector('.jobs > .tbody > [role=row]'); return r ? Array.from(r.children).map(c => c.innerText.trim()) : null;",
             vec![],
         )
         .await?;
@@ -400,7 +400,7 @@ async fn first_row_cells(b: &Browser) -> Result<Vec<String>> {
 async fn headers(b: &Browser) -> Result<Vec<String>> {
     let v = b
         .execute(
-            "return Array.from(document.querySelectorAll('table.jobs thead th')).map(c => (c.querySelector('button') ? c.querySelector('button').firstChild.textContent : c.innerText).trim());",
+            "return Array.from(document.querySelectorAll('.jobs [role=columnheader]')).map(c => (c.querySelector('button') ? c.querySelector('button').firstChild.textContent : c.innerText).trim());",
             vec![],
         )
         .await?;
@@ -459,8 +459,8 @@ fn odd_list_data_is_shown_as_sent() {
             )
             .await?;
             b.goto(&server.url("/jobs")).await?;
-            b.wait_for("table.jobs tbody tr", WAIT).await?;
-            let badge = b.text("table.jobs tbody tr .badge-text").await?;
+            b.wait_for(".jobs > .tbody > [role=row]", WAIT).await?;
+            let badge = b.text(".jobs > .tbody > [role=row] .badge-text").await?;
             ensure!(badge == "RESTARTING", "the status cell says {badge:?}");
             Ok(())
         }
@@ -499,7 +499,7 @@ fn odd_list_data_is_shown_as_sent() {
             let r = async {
                 server.set_api(lists_answer(page.clone()));
                 b.goto(&server.url(path)).await?;
-                b.wait_for("table.jobs tbody tr", WAIT)
+                b.wait_for(".jobs > .tbody > [role=row]", WAIT)
                     .await
                     .with_context(|| format!("no row on the {heading} page"))?;
                 assert_not_crashed(b).await?;
@@ -529,7 +529,7 @@ fn odd_list_data_is_shown_as_sent() {
             let r = async {
                 server.set_api(lists_answer(page.clone()));
                 b.goto(&server.url(path)).await?;
-                b.wait_for("table.jobs tbody tr", WAIT).await?;
+                b.wait_for(".jobs > .tbody > [role=row]", WAIT).await?;
                 assert_not_crashed(b).await?;
                 let cells = first_row_cells(b).await?.join(" | ");
                 for invented in [
@@ -560,7 +560,7 @@ fn odd_list_data_is_shown_as_sent() {
             server.set_api(lists_answer(json!({"count": null, "next": null, "previous": null, "results": [data::job(11, "RUNNING")]})));
             b.goto(&server.url("/jobs")).await?;
             b.wait_until("rows or an alert", WAIT, async || {
-                Ok(b.find(Locator::Css("table.jobs tbody tr")).await.is_ok()
+                Ok(b.find(Locator::Css(".jobs > .tbody > [role=row]")).await.is_ok()
                     || b.find(Locator::Css("[role='alert'] .alert")).await.is_ok())
             })
             .await?;
@@ -607,7 +607,7 @@ fn huge_answers_keep_the_page_usable() {
             server.set_api(lists_answer(page.clone()));
             b.goto(&server.url("/jobs")).await?;
             b.wait_until("two rows", Duration::from_secs(30), async || {
-                Ok(b.find_all(Locator::Css("table.jobs tbody tr")).await?.len() == 2)
+                Ok(b.find_all(Locator::Css(".jobs > .tbody > [role=row]")).await?.len() == 2)
             })
             .await?;
             assert_not_crashed(b).await?;
@@ -661,7 +661,9 @@ fn a_page_of_10000_results_keeps_the_page_responsive() {
             b.goto(&server.url("/jobs")).await?;
             let shown = b
                 .wait_until("rows", WAIT, async || {
-                    Ok(b.find(Locator::Css("table.jobs tbody tr")).await.is_ok())
+                    Ok(b.find(Locator::Css(".jobs > .tbody > [role=row]"))
+                        .await
+                        .is_ok())
                 })
                 .await;
             if let Err(e) = shown {
@@ -676,7 +678,7 @@ fn a_page_of_10000_results_keeps_the_page_responsive() {
             let took = started.elapsed();
             let rendered = b
                 .execute(
-                    "return document.querySelectorAll('table.jobs tbody tr').length;",
+                    "return document.querySelectorAll('.jobs > .tbody > [role=row]').length;",
                     vec![],
                 )
                 .await?

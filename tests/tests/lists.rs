@@ -13,7 +13,7 @@ use serde_json::Value;
 async fn row_ids(b: &Browser, table: &str) -> Result<Vec<i64>> {
     let v = b
         .execute(
-            "return Array.from(document.querySelectorAll(`table[aria-label='${arguments[0]}'] tbody tr td:first-child a`)).map(a => a.textContent.trim());",
+            "return Array.from(document.querySelectorAll(`[role=table][aria-label='${arguments[0]}'] .tbody > [role=row] > [role=cell]:first-child a`)).map(a => a.textContent.trim());",
             vec![Value::from(table)],
         )
         .await?;
@@ -70,10 +70,10 @@ async fn click(b: &Browser, css: &str) -> Result<()> {
 
 /// Clicks the sort button in the column header labelled `label`.
 async fn click_sort(b: &Browser, label: &str, shift: bool) -> Result<()> {
-    b.wait_for("thead button.sort", WAIT).await?;
+    b.wait_for(".thead button.sort", WAIT).await?;
     let done = b
         .execute(
-            "const btn = Array.from(document.querySelectorAll('thead button.sort')).find(x => x.firstChild && x.firstChild.textContent.trim() === arguments[0]);
+            "const btn = Array.from(document.querySelectorAll('.thead button.sort')).find(x => x.firstChild && x.firstChild.textContent.trim() === arguments[0]);
              if (!btn) return false;
              btn.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, shiftKey: arguments[1]}));
              return true;",
@@ -87,7 +87,7 @@ async fn click_sort(b: &Browser, label: &str, shift: bool) -> Result<()> {
 async fn aria_sort(b: &Browser, label: &str) -> Result<String> {
     let v = b
         .execute(
-            "const th = Array.from(document.querySelectorAll('thead th')).find(x => x.querySelector('button.sort') && x.querySelector('button.sort').firstChild.textContent.trim() === arguments[0]);
+            "const th = Array.from(document.querySelectorAll('[role=columnheader]')).find(x => x.querySelector('button.sort') && x.querySelector('button.sort').firstChild.textContent.trim() === arguments[0]);
              return th ? th.getAttribute('aria-sort') : null;",
             vec![Value::from(label)],
         )
@@ -105,14 +105,14 @@ fn small_server() -> Server {
 async fn column_widths(b: &Browser, table: &str) -> Result<(Vec<f64>, Vec<String>)> {
     let v = b
         .execute(
-            "const t = document.querySelector(`table[aria-label='${arguments[0]}']`);
-             const heads = [...t.querySelectorAll('thead th')];
+            "const t = document.querySelector(`[role=table][aria-label='${arguments[0]}']`);
+             const heads = [...t.querySelectorAll('[role=columnheader]')];
              const over = e => e.scrollWidth > e.clientWidth + 1;
-             const tokens = [...t.querySelectorAll('tbody td')]
-               .filter(td => td.matches('.num') || td.querySelector('time, .badge:not(.status-unknown)'));
+             const tokens = [...t.querySelectorAll('.tbody [role=cell]')]
+               .filter(td => td.matches('.num') || td.querySelector('[data-t], .badge:not(.status-unknown)'));
              return [heads.map(th => th.getBoundingClientRect().width),
                      [...new Set([...heads, ...tokens].filter(over)
-                       .map(e => `${heads[e.cellIndex].innerText.trim()}: ${e.innerText.trim()} (${e.scrollWidth} > ${e.clientWidth})`))]
+                       .map(e => `${heads[[...e.parentElement.children].indexOf(e)].innerText.trim()}: ${e.innerText.trim()} (${e.scrollWidth} > ${e.clientWidth})`))]
                        .slice(0, 10)];",
             vec![Value::from(table)],
         )
@@ -160,7 +160,7 @@ fn list_columns_fit_their_tokens_and_keep_their_widths() {
                     b.wait_until(what, WAIT, async || {
                         Ok(row_ids(b, table).await? == ids
                             && b.execute(
-                                "return !document.querySelector('table.jobs tbody.first-frame');",
+                                "return !document.querySelector('.jobs > .tbody.first-frame');",
                                 vec![],
                             )
                             .await?
@@ -206,16 +206,15 @@ fn list_columns_fit_their_tokens_and_keep_their_widths() {
 /// `scale:all-painted` and `scale:painted` marks, and whether the tbody
 /// still holds rows back.
 async fn rows_displayed(b: &Browser) -> Result<Value> {
-    Ok(b
-        .execute(
-            "const rows = [...document.querySelectorAll('table.jobs tbody tr')];
+    Ok(b.execute(
+        "const rows = [...document.querySelectorAll('.jobs > .tbody > [role=row]')];
              const marks = n => performance.getEntriesByName(n).length;
              return [rows.length, rows.filter(r => r.getClientRects().length > 0).length,
                      marks('scale:held'), marks('scale:all-painted'), marks('scale:painted'),
-                     document.querySelector('table.jobs tbody').classList.contains('first-frame')];",
-            vec![],
-        )
-        .await?)
+                     document.querySelector('.jobs > .tbody').classList.contains('first-frame')];",
+        vec![],
+    )
+    .await?)
 }
 
 /// Waits until all 100 rows are displayed, none held back, with `held`
@@ -262,7 +261,7 @@ fn rows_held_out_of_a_views_first_frame_all_follow_it() {
                 "const mark = performance.mark.bind(performance);
                  performance.mark = (name, ...rest) => {
                    if (name === 'scale:painted') {
-                     const shown = [...document.querySelectorAll('table.jobs tbody tr')]
+                     const shown = [...document.querySelectorAll('.jobs > .tbody > [role=row]')]
                        .filter(r => r.getClientRects().length > 0);
                      window.atPainted = [shown.length,
                        shown.length ? shown[shown.length - 1].getBoundingClientRect().bottom : 0,
@@ -389,7 +388,7 @@ fn first_load_shows_rows_and_the_total_count() {
         // Each id is a real link to the job's page.
         let href = b
             .find(Locator::Css(
-                "table[aria-label='Jobs'] tbody tr td:first-child a",
+                "[role=table][aria-label='Jobs'] .tbody > [role=row] > [role=cell]:first-child a",
             ))
             .await?
             .attr("href")
@@ -397,7 +396,7 @@ fn first_load_shows_rows_and_the_total_count() {
         ensure!(href == Some(format!("/jobs/{}", ids[0])), "link {href:?}");
         // Status is text, not only colour.
         let status = b
-            .text("table[aria-label='Jobs'] tbody tr .badge-text")
+            .text("[role=table][aria-label='Jobs'] .tbody > [role=row] .badge-text")
             .await?;
         ensure!(!status.is_empty());
         b.assert_accessible().await
@@ -452,7 +451,7 @@ fn shift_click_adds_a_secondary_order() {
     let server = small_server();
     browser_test("shift_click_adds_a_secondary_order", async |b| {
         b.goto(&server.url("/jobs")).await?;
-        b.wait_for("table[aria-label='Jobs'] tbody tr", WAIT)
+        b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
             .await?;
         click_sort(b, "Status", false).await?;
         wait_url_contains(b, "order=status").await?;
@@ -503,7 +502,7 @@ fn each_filter_narrows_the_rows_like_the_api() {
     let server = small_server();
     browser_test("each_filter_narrows_the_rows_like_the_api", async |b| {
         b.goto(&server.url("/jobs?page=2")).await?;
-        b.wait_for("table[aria-label='Jobs'] tbody tr", WAIT)
+        b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
             .await?;
 
         // Status (multi): Running and Failed; changing a filter resets the page.
@@ -710,7 +709,7 @@ fn paging_to_the_last_page_and_back() {
     let server = small_server();
     browser_test("paging_to_the_last_page_and_back", async |b| {
         b.goto(&server.url("/jobs?page_size=25")).await?;
-        b.wait_for("table[aria-label='Jobs'] tbody tr", WAIT)
+        b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
             .await?;
         let count = server.jobs(&JobsQuery::default())?.count;
         let last = count.div_ceil(25) as u32;
@@ -765,7 +764,7 @@ fn page_size_1000_renders_1000_rows() {
     let server = Server::start(ServerOptions::default().demo_jobs(1500).seed(3)).unwrap();
     browser_test("page_size_1000_renders_1000_rows", async |b| {
         b.goto(&server.url("/jobs")).await?;
-        b.wait_for("table[aria-label='Jobs'] tbody tr", WAIT)
+        b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
             .await?;
         let select = b
             .find(Locator::Css("select[aria-label='Page size']"))
@@ -952,7 +951,7 @@ fn a_slow_server_shows_progress_and_keeps_old_rows() {
         "a_slow_server_shows_progress_and_keeps_old_rows",
         async |b| {
             b.goto(&server.url("/jobs")).await?;
-            b.wait_for("table[aria-label='Jobs'] tbody tr", WAIT)
+            b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
                 .await?;
             let before = row_ids(b, "Jobs").await?;
             click(b, "button[aria-label='Next page']").await?;
@@ -997,7 +996,7 @@ fn auto_refresh_picks_up_a_change_made_through_the_api() {
         "auto_refresh_picks_up_a_change_made_through_the_api",
         async |b| {
             b.goto(&server.url("/jobs?status=CANCELED")).await?;
-            b.wait_for("table[aria-label='Jobs'] tbody tr", WAIT)
+            b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
                 .await?;
             let q = JobsQuery {
                 status: vec![JobStatus::Running],
@@ -1014,7 +1013,7 @@ fn auto_refresh_picks_up_a_change_made_through_the_api() {
             // row that stays keeps its element (and a focused link in it
             // keeps the keyboard focus).
             let tag =
-                "const rows = document.querySelectorAll(\"table[aria-label='Jobs'] tbody tr\");
+                "const rows = document.querySelectorAll(\"[role=table][aria-label='Jobs'] .tbody > [role=row]\");
                  rows.forEach((tr, i) => { tr.__kept = i; });
                  rows[0].querySelector('a').focus();
                  return document.activeElement === rows[0].querySelector('a');";
@@ -1029,10 +1028,10 @@ fn auto_refresh_picks_up_a_change_made_through_the_api() {
             .await?;
             let kept = b
                 .execute(
-                    "const rows = Array.from(document.querySelectorAll(\"table[aria-label='Jobs'] tbody tr\"));
+                    "const rows = Array.from(document.querySelectorAll(\"[role=table][aria-label='Jobs'] .tbody > [role=row]\"));
                      return { first_new: rows[0].__kept === undefined,
                               kept: rows.slice(1).every(tr => tr.__kept !== undefined),
-                              focus_kept: document.activeElement && document.activeElement.closest('tr') === rows[1] };",
+                              focus_kept: document.activeElement && document.activeElement.closest('[role=row]') === rows[1] };",
                     vec![],
                 )
                 .await?;
@@ -1086,10 +1085,15 @@ fn the_executions_page_lists_latest_executions() {
             .await?
             .click()
             .await?;
-        b.wait_for("table[aria-label='Job executions'] tbody tr", WAIT)
-            .await?;
+        b.wait_for(
+            "[role=table][aria-label='Job executions'] .tbody > [role=row]",
+            WAIT,
+        )
+        .await?;
         ensure!(b.text("h1").await? == "Job executions");
-        let headers = b.text("table[aria-label='Job executions'] thead").await?;
+        let headers = b
+            .text("[role=table][aria-label='Job executions'] .thead")
+            .await?;
         for h in ["Execution", "Node", "Exit code", "Run time"] {
             ensure!(headers.contains(h), "{h} column missing: {headers}");
         }
@@ -1101,7 +1105,7 @@ fn the_executions_page_lists_latest_executions() {
         ensure!(ids[0] == first["id"].as_i64().unwrap());
         if let Some(host) = first["latest_job_exe"]["node"]["hostname"].as_str() {
             let row = b
-                .text("table[aria-label='Job executions'] tbody tr")
+                .text("[role=table][aria-label='Job executions'] .tbody > [role=row]")
                 .await?;
             ensure!(row.contains(host), "node {host} not shown in {row}");
         }
@@ -1109,7 +1113,7 @@ fn the_executions_page_lists_latest_executions() {
         // stay on one line each (they once broke as "196/3", "Pendin/g").
         let broken = b
             .execute(
-                "return Array.from(document.querySelectorAll(\"table[aria-label='Job executions'] tbody :is(td:first-child a, .badge, time)\"))
+                "return Array.from(document.querySelectorAll(\"table[aria-label='Job executions'] .tbody :is([role=cell]:first-child a, .badge, [data-t])\"))
                    .filter(e => e.getClientRects().length !== 1 || e.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(e).fontSize))
                    .map(e => e.textContent.trim());",
                 vec![],
@@ -1130,8 +1134,11 @@ fn the_updates_page_lists_status_changes_with_input_files() {
         "the_updates_page_lists_status_changes_with_input_files",
         async |b| {
             b.goto(&server.url("/jobs/updates")).await?;
-            b.wait_for("table[aria-label='Job updates'] tbody tr", WAIT)
-                .await?;
+            b.wait_for(
+                "[role=table][aria-label='Job updates'] .tbody > [role=row]",
+                WAIT,
+            )
+            .await?;
             ensure!(
                 aria_sort(b, "Status changed").await? == "descending",
                 "newest changes first"
@@ -1156,7 +1163,9 @@ fn the_updates_page_lists_status_changes_with_input_files() {
                     .map(str::to_string)
             });
             if let Some(name) = named {
-                let table = b.text("table[aria-label='Job updates'] tbody").await?;
+                let table = b
+                    .text("[role=table][aria-label='Job updates'] .tbody")
+                    .await?;
                 ensure!(table.contains(&name), "input file {name} not shown");
             }
             // No error-category filter here: the endpoint ignores it.
@@ -1177,7 +1186,7 @@ fn the_time_zone_toggle_switches_exact_times() {
     browser_test("the_time_zone_toggle_switches_exact_times", async |b| {
         b.goto(&server.url("/jobs")).await?;
         let t = b
-            .wait_for("table[aria-label='Jobs'] tbody time", WAIT)
+            .wait_for("[role=table][aria-label='Jobs'] .tbody [data-t]", WAIT)
             .await?;
         let utc = t.attr("title").await?.unwrap_or_default();
         ensure!(utc.ends_with("UTC"), "{utc}");
@@ -1186,7 +1195,9 @@ fn the_time_zone_toggle_switches_exact_times() {
         click(b, "button.tz-toggle").await?;
         b.wait_until("local times", WAIT, async || {
             let t = b
-                .find(Locator::Css("table[aria-label='Jobs'] tbody time"))
+                .find(Locator::Css(
+                    "[role=table][aria-label='Jobs'] .tbody [data-t]",
+                ))
                 .await?;
             Ok(!t.attr("title").await?.unwrap_or_default().ends_with("UTC"))
         })

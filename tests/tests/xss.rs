@@ -35,6 +35,8 @@ fn payloads() -> Vec<String> {
         "\"><svg onload=window.__xss=1>".into(),
         "'><img src=x onerror=window.__xss=1>".into(),
         "</td></tr></tbody></table><img src=x onerror=\"window.__xss=1\">".into(),
+        // The lists' rows are divs (see app/src/logic/rows.rs).
+        "</span></div></div></div><img src=x onerror=\"window.__xss=1\">".into(),
         "\u{202E}exe.txt <b>bidi</b>".into(),
         long_string(),
         "javascript:window.__xss=1".into(),
@@ -253,14 +255,14 @@ fn the_list_pages_show_hostile_strings_as_text() {
             let r = async {
                 b.goto(&server.url(path)).await?;
                 b.wait_until("every poisoned row", WAIT, async || {
-                    Ok(b.find_all(Locator::Css("table.jobs tbody tr")).await?.len() == rows)
+                    Ok(b.find_all(Locator::Css(".jobs > .tbody > [role=row]")).await?.len() == rows)
                 })
                 .await?;
                 assert_safe(b).await?;
                 assert_long_text_kept(b).await?;
                 layout = Some(assert_layout_usable(b).await);
                 // The payloads are shown, as text.
-                let text = b.text("table.jobs tbody").await?;
+                let text = b.text(".jobs > .tbody").await?;
                 ensure!(
                     text.contains("<script>window.__xss=1</script>"),
                     "the script payload is shown as text"
@@ -288,7 +290,7 @@ fn the_list_pages_show_hostile_strings_as_text() {
                 "/jobs?job_type_name={evil}&job_type_category=%22%3E%3Csvg%20onload%3Dwindow.__xss%3D1%3E&order={evil}&status={evil}&started={evil}&page={evil}"
             )))
             .await?;
-            b.wait_for("table.jobs tbody tr", WAIT).await?;
+            b.wait_for(".jobs > .tbody > [role=row]", WAIT).await?;
             assert_safe(b).await
         }
         .await;
@@ -546,7 +548,7 @@ fn bidi_controls_in_data_do_not_reorder_the_consoles_own_text() {
         async |b| {
             let mut s = Scenarios::new("bidi");
             for (path, ready) in [
-                ("/jobs", "table.jobs tbody tr"),
+                ("/jobs", ".jobs > .tbody > [role=row]"),
                 ("/jobs/1", "#overview-h"),
                 ("/embed/jobs", "tbody tr"),
                 ("/embed/jobs/1", ".status-card"),

@@ -1,6 +1,7 @@
 // The benchmark baseline (see vanilla.html): fetch a page of jobs, parse
 // it with JSON.parse and build the same table the console's Jobs list
-// shows (same columns, cells, classes, texts and titles) with DOM calls.
+// shows (same elements, roles, columns, cells, classes, texts and titles:
+// an ARIA table of divs, see app/src/logic/rows.rs) with DOM calls.
 // It marks the moments the console marks: scale:request, scale:response
 // (body received), scale:decoded (parsed), scale:dom (rows in the DOM),
 // scale:rows (the requestAnimationFrame after that) and scale:painted (a
@@ -57,24 +58,32 @@ function formatDuration(secs) {
   return `${sec} s`;
 }
 
+function cell(className, text) {
+  const td = el("div", className, text);
+  td.setAttribute("role", "cell");
+  return td;
+}
+
 function timeCell(iso, now) {
-  const td = el("td");
+  const td = cell();
   if (!iso) {
     td.appendChild(el("span", "muted", "—"));
     return td;
   }
   const ms = Date.parse(iso);
-  const t = el("time", null, relativeTime(ms, now));
-  t.setAttribute("datetime", iso);
+  const t = el("span", null, relativeTime(ms, now));
+  t.setAttribute("data-datetime", iso);
+  t.setAttribute("data-t", "rel");
   t.title = exactTime(ms);
   td.appendChild(t);
   return td;
 }
 
 function row(job, now) {
-  const tr = document.createElement("tr");
+  const tr = document.createElement("div");
+  tr.setAttribute("role", "row");
 
-  const id = el("td", "num");
+  const id = cell("num");
   const a = el("a", null, String(job.id));
   a.href = `/jobs/${job.id}`;
   id.appendChild(a);
@@ -84,7 +93,7 @@ function row(job, now) {
   const version = jt.version || "";
   const name = (jt.title && jt.title.trim()) || (jt.name && jt.name.trim()) ||
     (job.job_type ? `Job type ${jt.id}` : "Unknown job type");
-  const type = el("td", "jobtype");
+  const type = cell("jobtype");
   type.title = jt.name ? `${jt.name} ${version}` : "";
   type.appendChild(el("span", "jt-name", name));
   type.appendChild(document.createTextNode(" "));
@@ -92,7 +101,7 @@ function row(job, now) {
   tr.appendChild(type);
 
   const [icon, modifier, label] = STATUS[job.status] || ["?", "unknown", job.status || "Unknown"];
-  const status = el("td");
+  const status = cell();
   const badge = el("span", `badge status-${modifier}`);
   const i = el("span", "badge-icon", icon);
   i.setAttribute("aria-hidden", "true");
@@ -101,11 +110,11 @@ function row(job, now) {
   status.appendChild(badge);
   tr.appendChild(status);
 
-  tr.appendChild(el("td", "num", job.priority == null ? "" : String(job.priority)));
+  tr.appendChild(cell("num", job.priority == null ? "" : String(job.priority)));
   tr.appendChild(timeCell(job.created, now));
   tr.appendChild(timeCell(job.last_modified, now));
 
-  const dur = el("td", "num");
+  const dur = cell("num");
   if (job.started && job.ended) {
     dur.appendChild(el("span", null,
       formatDuration(Math.trunc((Date.parse(job.ended) - Date.parse(job.started)) / 1000))));
@@ -121,11 +130,11 @@ function row(job, now) {
 
   let tries = "";
   if (job.num_exes != null) tries = job.max_tries != null ? `${job.num_exes} / ${job.max_tries}` : String(job.num_exes);
-  tr.appendChild(el("td", "num", tries));
+  tr.appendChild(cell("num", tries));
 
   const e = job.error;
   if (e && (!job.status || job.status === "FAILED")) {
-    const td = el("td", "error-cell");
+    const td = cell("error-cell");
     if (e.category) {
       const cat = CATEGORY[e.category];
       td.appendChild(el("span", `errcat errcat-${cat ? cat.toLowerCase() : "unknown"}`, cat || e.category));
@@ -134,7 +143,7 @@ function row(job, now) {
     td.appendChild(el("span", "err-title", e.title || e.name || ""));
     tr.appendChild(td);
   } else {
-    tr.appendChild(el("td"));
+    tr.appendChild(cell());
   }
   return tr;
 }
@@ -150,7 +159,7 @@ async function render(url) {
   const now = Date.now();
   const body = document.createDocumentFragment();
   for (const job of page.results) body.appendChild(row(job, now));
-  document.querySelector("table.jobs tbody").replaceChildren(body);
+  document.querySelector(".jobs > .tbody").replaceChildren(body);
   performance.mark("scale:dom");
   requestAnimationFrame(() => {
     performance.mark("scale:rows");

@@ -88,12 +88,14 @@ pub fn refresh_times(
             el.set_text_content(Some(text));
         }
     };
-    for (selector, exact_shown) in [
-        ("time[data-t='rel']", false),
-        ("time[data-t='exact']", true),
-    ] {
+    for (selector, exact_shown) in [("[data-t='rel']", false), ("[data-t='exact']", true)] {
         for el in elements(root, selector) {
-            let Some(t) = parse(el.get_attribute("datetime")) else {
+            // A `<time>`'s own attribute; the list rows' times are spans
+            // (see `logic::rows`), which carry it as `data-datetime`.
+            let at = el
+                .get_attribute("datetime")
+                .or_else(|| el.get_attribute("data-datetime"));
+            let Some(t) = parse(at) else {
                 continue;
             };
             let rel = relative_time(t, now);

@@ -82,11 +82,13 @@ fn marks(cdp: &mut Cdp, page: &Page) -> Result<Marks> {
 const ALL_PAINTED_JS: &str = "performance.getEntriesByName('scale:held').length === 0 || \
      performance.getEntriesByName('scale:all-painted').length > 0";
 
-/// "The page has marked rows and shows exactly `n` of them."
+/// "The page has marked rows and shows exactly `n` of them." The rows of
+/// an ARIA table of divs, or of a `<table>` (bundles before the lists'
+/// rows were divs, which `--compare` may measure).
 fn rows_shown(n: usize) -> String {
     format!(
         "performance.getEntriesByName('scale:rows').length > 0 && \
-         document.querySelectorAll('table.jobs tbody tr').length === {n}"
+         document.querySelectorAll('.jobs > .tbody > [role=row], table.jobs tbody tr').length === {n}"
     )
 }
 
@@ -478,7 +480,7 @@ fn encode(s: &str) -> String {
 
 /// Clicks the "Priority" sort button.
 const CLICK_SORT_JS: &str = r#"(() => {
-  const th = [...document.querySelectorAll("table.jobs thead th")]
+  const th = [...document.querySelectorAll(".jobs [role=columnheader], table.jobs thead th")]
     .find(th => th.textContent.trim().startsWith("Priority"));
   const b = th && th.querySelector("button.sort");
   if (!b) throw new Error("no Priority sort button");
