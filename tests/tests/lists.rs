@@ -1204,3 +1204,49 @@ fn the_time_zone_toggle_switches_exact_times() {
         .await
     });
 }
+
+/// The job type and category filters suggest what the rows shown hold:
+/// the page learns them once its rows are painted (from the rows then
+/// shown), so that work stays out of the rows' way.
+#[test]
+fn the_filters_suggest_the_job_types_of_the_rows_shown() {
+    let server = small_server();
+    browser_test(
+        "the_filters_suggest_the_job_types_of_the_rows_shown",
+        async |b| {
+            b.goto(&server.url("/jobs?page_size=50")).await?;
+            b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
+                .await?;
+            let api: Value = server
+                .get("/api/v5/jobs/?page_size=50&order=-last_modified")?
+                .json()?;
+            let want = |field: &str| {
+                let mut v: Vec<String> = api["results"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|j| j["job_type"][field].as_str().map(String::from))
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            };
+            let (names, categories) = (want("name"), want("category"));
+            ensure!(!names.is_empty() && !categories.is_empty(), "{api}");
+            let options = async |id: &str| -> Result<Vec<String>> {
+                let v = b
+                    .execute(
+                        "return Array.from(document.querySelectorAll(`#${arguments[0]} option`)).map(o => o.value);",
+                        vec![Value::from(id)],
+                    )
+                    .await?;
+                Ok(serde_json::from_value(v)?)
+            };
+            b.wait_until("the job types suggested", WAIT, async || {
+                Ok(options("seen-job-types").await? == names
+                    && options("seen-categories").await? == categories)
+            })
+            .await
+        },
+    );
+}

@@ -93,7 +93,6 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                     } else {
                         set_changed(overflow, None);
                     }
-                    let (names, categories) = type_choices(&page.results);
                     // Read now: reading the scroll position lays the page
                     // out first, which costs little while nothing on it
                     // has changed since its last frame (1.0-1.4 ms in a
@@ -121,12 +120,21 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                             // navigation start is "first rows painted".
                             api::mark("scale:painted");
                             // The filter suggestions, and the filter bar's
-                            // redraw, wait until now: learning them from 1000
-                            // rows took 2-3 ms in a cold page. They are this
-                            // page's, kept here, and the sets are the app's: a
-                            // newer page or leaving this one loses none.
-                            learn(app.seen_type_names, names);
-                            learn(app.seen_categories, categories);
+                            // redraw, wait until now: finding them in 1000
+                            // rows took 2-3 ms in a cold page, and learning
+                            // them 2-3 ms more. From the rows shown now: a
+                            // newer page's, if one came meanwhile, which its
+                            // own answer learns too; none if the page is
+                            // gone. The sets are the app's.
+                            let choices = data
+                                .try_with_untracked(|d| {
+                                    d.as_ref().map(|(_, p)| type_choices(&p.results))
+                                })
+                                .flatten();
+                            if let Some((names, categories)) = choices {
+                                learn(app.seen_type_names, names);
+                                learn(app.seen_categories, categories);
+                            }
                             // Rows held back from the first frame follow now.
                             // The page may be gone by now (left within the
                             // frame): a disposed NodeRef is no error here.
