@@ -58,9 +58,19 @@ function formatDuration(secs) {
   return `${sec} s`;
 }
 
+// A cell and a row with their roles, copied rather than built: a copy
+// brings its attributes along in one native call, where setting the role
+// on each of 10,000 new elements is 10,000 more calls. The baseline is
+// meant as fast as hand-written code gets.
+const CELL = document.createElement("div");
+CELL.setAttribute("role", "cell");
+const ROW = document.createElement("div");
+ROW.setAttribute("role", "row");
+
 function cell(className, text) {
-  const td = el("div", className, text);
-  td.setAttribute("role", "cell");
+  const td = CELL.cloneNode(false);
+  if (className) td.className = className;
+  if (text !== undefined) td.textContent = text;
   return td;
 }
 
@@ -80,8 +90,7 @@ function timeCell(iso, now) {
 }
 
 function row(job, now) {
-  const tr = document.createElement("div");
-  tr.setAttribute("role", "row");
+  const tr = ROW.cloneNode(false);
 
   const id = cell("num");
   const a = el("a", null, String(job.id));
