@@ -351,3 +351,80 @@ fn the_time_walker_rewrites_exact_times_only_when_the_zone_changes() {
     assert_eq!(read(&exact), (local, Some("3 h ago".into())));
     root.remove();
 }
+
+/// A host name in a narrow executions cell wraps only after its dots, as
+/// the stylesheet's `.wbr` spans allow (`style/main.css`, loaded here as
+/// the console loads it), and what a reader copies is the name itself:
+/// the break opportunities are generated content, not text.
+#[wasm_bindgen_test]
+fn host_names_wrap_after_their_dots_and_copy_whole() {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let style = doc.create_element("style").unwrap();
+    style.set_text_content(Some(include_str!("../../style/main.css")));
+    doc.head().unwrap().append_child(&style).unwrap();
+    let host = "scale-agent-06.prod.example.com";
+    let mut row = String::new();
+    row_html(
+        &mut row,
+        &JobRow {
+            id: 1,
+            node: Some(scale_jobs_shared::Node {
+                id: 1,
+                hostname: Some(host.into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        &[Col::Node],
+        &RowCtx {
+            now: chrono::Utc::now(),
+            offset: &|_| None,
+        },
+    );
+    let root = container();
+    // Narrower than the name, and breaking anywhere as the tables' cells
+    // do: without the spans the name splits mid-word.
+    root.set_attribute(
+        "style",
+        "width: 9em; font: 16px sans-serif; overflow-wrap: anywhere",
+    )
+    .unwrap();
+    root.set_inner_html(&row);
+    let cell = root.query_selector("[role=cell]").unwrap().unwrap();
+    // The text as laid out, a `|` where a line ends.
+    let lines = js_sys::Function::new_with_args(
+        "el",
+        "const r = document.createRange(); let s = '', top = null;
+         const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+         for (let n; (n = walk.nextNode()); ) for (let i = 0; i < n.length; i++) {
+           r.setStart(n, i); r.setEnd(n, i + 1);
+           const t = Math.round(r.getClientRects()[0].top);
+           if (top !== null && t !== top) s += '|';
+           s += n.data[i]; top = t;
+         }
+         return s;",
+    )
+    .call1(&wasm_bindgen::JsValue::NULL, &cell)
+    .unwrap()
+    .as_string()
+    .unwrap();
+    let parts: Vec<&str> = lines.split('|').collect();
+    assert!(parts.len() > 1, "the name did not wrap: {lines}");
+    for line in &parts[..parts.len() - 1] {
+        assert!(line.ends_with('.'), "a line ends inside a label: {lines}");
+    }
+    assert_eq!(parts.concat(), host);
+    assert_eq!(cell.text_content().unwrap(), host);
+    let copied = js_sys::Function::new_with_args(
+        "el",
+        "const s = getSelection(); s.selectAllChildren(el);
+         const t = s.toString(); s.removeAllRanges(); return t;",
+    )
+    .call1(&wasm_bindgen::JsValue::NULL, &cell)
+    .unwrap()
+    .as_string()
+    .unwrap();
+    assert_eq!(copied, host);
+    root.remove();
+    style.remove();
+}
