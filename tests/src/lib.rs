@@ -44,7 +44,7 @@
 //!     let server = Server::start(ServerOptions::default().demo_jobs(120)).unwrap();
 //!     browser_test("clicking_next_shows_page_two", async |b| {
 //!         b.goto(&server.url("/jobs")).await?;
-//!         b.wait_for("table tbody tr", WAIT).await?;
+//!         b.wait_for(".jobs > .tbody > [role=row]", WAIT).await?;
 //!         b.find(Locator::Css("button[aria-label='Next page']")).await?.click().await?;
 //!         b.wait_until("the URL names page 2", WAIT, async || {
 //!             Ok(b.current_url().await?.query().unwrap_or("").contains("page=2"))

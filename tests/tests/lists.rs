@@ -109,7 +109,7 @@ async fn column_widths(b: &Browser, table: &str) -> Result<(Vec<f64>, Vec<String
              const heads = [...t.querySelectorAll('[role=columnheader]')];
              const over = e => e.scrollWidth > e.clientWidth + 1;
              const tokens = [...t.querySelectorAll('.tbody [role=cell]')]
-               .filter(td => td.matches('.num') || td.querySelector('[data-t], .badge:not(.status-unknown)'));
+               .filter(td => td.matches('.num') || td.querySelector('[data-datetime], .badge:not(.status-unknown)'));
              return [heads.map(th => th.getBoundingClientRect().width),
                      [...new Set([...heads, ...tokens].filter(over)
                        .map(e => `${heads[[...e.parentElement.children].indexOf(e)].innerText.trim()}: ${e.innerText.trim()} (${e.scrollWidth} > ${e.clientWidth})`))]
@@ -1113,15 +1113,24 @@ fn the_executions_page_lists_latest_executions() {
         // stay on one line each (they once broke as "196/3", "Pendin/g").
         let broken = b
             .execute(
-                "return Array.from(document.querySelectorAll(\"table[aria-label='Job executions'] .tbody :is([role=cell]:first-child a, .badge, [data-t])\"))
+                "const tokens = Array.from(document.querySelectorAll(\"[role=table][aria-label='Job executions'] .tbody :is([role=cell]:first-child a, .badge, [data-datetime])\"));
+                 return [tokens.length, tokens
                    .filter(e => e.getClientRects().length !== 1 || e.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(e).fontSize))
-                   .map(e => e.textContent.trim());",
+                   .map(e => e.textContent.trim())];",
                 vec![],
             )
             .await?;
+        // Ids, badges and times of every row: a selector that matched
+        // nothing would pass the check below unseen.
+        let rows = ids.len() as u64;
         ensure!(
-            broken.as_array().is_some_and(Vec::is_empty),
-            "wrapped onto several lines: {broken}"
+            broken[0].as_u64().is_some_and(|n| n >= 3 * rows),
+            "too few ids, badges and times found: {broken}"
+        );
+        ensure!(
+            broken[1].as_array().is_some_and(Vec::is_empty),
+            "wrapped onto several lines: {}",
+            broken[1]
         );
         b.assert_accessible().await
     });
@@ -1186,7 +1195,10 @@ fn the_time_zone_toggle_switches_exact_times() {
     browser_test("the_time_zone_toggle_switches_exact_times", async |b| {
         b.goto(&server.url("/jobs")).await?;
         let t = b
-            .wait_for("[role=table][aria-label='Jobs'] .tbody [data-t]", WAIT)
+            .wait_for(
+                "[role=table][aria-label='Jobs'] .tbody [data-datetime]",
+                WAIT,
+            )
             .await?;
         let utc = t.attr("title").await?.unwrap_or_default();
         ensure!(utc.ends_with("UTC"), "{utc}");
@@ -1196,7 +1208,7 @@ fn the_time_zone_toggle_switches_exact_times() {
         b.wait_until("local times", WAIT, async || {
             let t = b
                 .find(Locator::Css(
-                    "[role=table][aria-label='Jobs'] .tbody [data-t]",
+                    "[role=table][aria-label='Jobs'] .tbody [data-datetime]",
                 ))
                 .await?;
             Ok(!t.attr("title").await?.unwrap_or_default().ends_with("UTC"))

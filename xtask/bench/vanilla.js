@@ -83,7 +83,6 @@ function timeCell(iso, now) {
   const ms = Date.parse(iso);
   const t = el("span", null, relativeTime(ms, now));
   t.setAttribute("data-datetime", iso);
-  t.setAttribute("data-t", "rel");
   t.title = exactTime(ms);
   td.appendChild(t);
   return td;

@@ -88,10 +88,13 @@ pub fn refresh_times(
             el.set_text_content(Some(text));
         }
     };
-    for (selector, exact_shown) in [("[data-t='rel']", false), ("[data-t='exact']", true)] {
+    // The list rows' times are spans (see `logic::rows`), relative, with
+    // the instant in `data-datetime`; the components' are `<time>`s.
+    for (selector, exact_shown) in [
+        ("[data-t='rel'], [data-datetime]", false),
+        ("[data-t='exact']", true),
+    ] {
         for el in elements(root, selector) {
-            // A `<time>`'s own attribute; the list rows' times are spans
-            // (see `logic::rows`), which carry it as `data-datetime`.
             let at = el
                 .get_attribute("datetime")
                 .or_else(|| el.get_attribute("data-datetime"));

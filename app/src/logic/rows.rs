@@ -263,7 +263,7 @@ fn time_cell(out: &mut String, at: Option<Timestamp>, cx: &RowCtx<'_>) {
     out.push_str("<div role=\"cell\"><span data-datetime=\"");
     let at = out.len();
     push_rfc3339(out, t);
-    out.push_str("\" data-t=\"rel\" title=\"");
+    out.push_str("\" title=\"");
     let offset = (cx.offset)(t);
     // In UTC the title's date and time are the attribute's, `T` made a
     // space: copied rather than worked out from the instant again.

@@ -119,22 +119,6 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                             // The rows are painted; the first mark after
                             // navigation start is "first rows painted".
                             api::mark("scale:painted");
-                            // The filter suggestions, and the filter bar's
-                            // redraw, wait until now: finding them in 1000
-                            // rows took 2-3 ms in a cold page, and learning
-                            // them 2-3 ms more. From the rows shown now: a
-                            // newer page's, if one came meanwhile, which its
-                            // own answer learns too; none if the page is
-                            // gone. The sets are the app's.
-                            let choices = data
-                                .try_with_untracked(|d| {
-                                    d.as_ref().map(|(_, p)| type_choices(&p.results))
-                                })
-                                .flatten();
-                            if let Some((names, categories)) = choices {
-                                learn(app.seen_type_names, names);
-                                learn(app.seen_categories, categories);
-                            }
                             // Rows held back from the first frame follow now.
                             // The page may be gone by now (left within the
                             // frame): a disposed NodeRef is no error here.
@@ -146,6 +130,23 @@ pub fn ListPage(kind: ListKind) -> impl IntoView {
                                 request_animation_frame(|| {
                                     when_painted(|| api::mark("scale:all-painted"))
                                 });
+                            }
+                            // The filter suggestions, and the filter bar's
+                            // redraw, wait until now (after the rows held
+                            // back are let go): finding them in 1000 rows
+                            // took 2-3 ms in a cold page, and learning them
+                            // 2-3 ms more. From the rows shown now: a newer
+                            // page's, if one came meanwhile, which its own
+                            // answer learns too; none if the page is gone.
+                            // The sets are the app's.
+                            let choices = data
+                                .try_with_untracked(|d| {
+                                    d.as_ref().map(|(_, p)| type_choices(&p.results))
+                                })
+                                .flatten();
+                            if let Some((names, categories)) = choices {
+                                learn(app.seen_type_names, names);
+                                learn(app.seen_categories, categories);
                             }
                         });
                     });
@@ -483,7 +484,7 @@ fn learn(set: RwSignal<BTreeSet<String>>, values: Vec<String>) {
 /// What identifies a row's content: a job changes only with `last_modified`.
 type RowKey = (i64, Option<Timestamp>);
 
-/// Makes `tbody` show `jobs`, reusing the `<tr>` of every job whose key is
+/// Makes `tbody` show `jobs`, reusing the row of every job whose key is
 /// unchanged and building the others as HTML in one parse. Rows that stay
 /// are not moved when they can stay put (a focused link in one keeps its
 /// focus through an auto-refresh).
@@ -500,7 +501,7 @@ fn patch_rows(
     }
     // The shown rows by key, as positions among tbody's children (which are
     // exactly those rows, in order). Positions rather than elements: a new
-    // page then costs no call per row to fetch its `<tr>` from the DOM; a
+    // page then costs no call per row to fetch its row from the DOM; a
     // refresh that keeps rows pays that call once per kept or dropped row.
     let mut old: HashMap<RowKey, u32> = shown.iter().zip(0..).map(|(k, i)| (*k, i)).collect();
     let offset = |t| AppCtx::offset_for(tz, t);
@@ -509,8 +510,9 @@ fn patch_rows(
         offset: &offset,
     };
     let cols = Col::for_kind(kind);
-    // About 700 bytes a row: one allocation instead of a dozen regrowths.
-    let mut html = String::with_capacity(jobs.len() * 768);
+    // About 850 bytes a jobs row: one allocation instead of a dozen
+    // regrowths (the last, past 768 bytes a row, copied the whole text).
+    let mut html = String::with_capacity(jobs.len() * 1024);
     let mut reused: Vec<Option<u32>> = Vec::with_capacity(jobs.len());
     for (job, key) in jobs.iter().zip(&keys) {
         // A key twice on one page (a server bug) gets a second row.
@@ -585,7 +587,8 @@ fn patch_rows(
 /// `createContextualFragment`, go through the full parser. In fresh tabs,
 /// for the 1000 rows of a jobs page (throwaway page, medians of 8): 35-45
 /// ms as `<tr>`s in a `<tbody>`, 16-20 ms as these rows. Any other markup
-/// (an executions page's `<wbr>`s) falls back to the full parser.
+/// falls back to the full parser (`rows_stay_on_the_parsers_fast_path` in
+/// `logic::rows` keeps the rows' tags to the fast path's).
 fn parse_rows(tbody: &web_sys::HtmlElement, html: &str) -> Option<web_sys::DocumentFragment> {
     let doc = tbody.owner_document()?;
     let holder = doc.create_element("div").ok()?;
