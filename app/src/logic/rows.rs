@@ -655,6 +655,19 @@ mod tests {
         );
     }
 
+    /// Each tag of `html`: its name, and what is between its `<` and `>`.
+    fn tags(html: &str) -> impl Iterator<Item = (String, &str)> {
+        html.split('<').skip(1).map(|tag| {
+            let inside = tag.split('>').next().unwrap_or_default();
+            let name = inside
+                .trim_start_matches('/')
+                .chars()
+                .take_while(char::is_ascii_alphabetic)
+                .collect();
+            (name, inside)
+        })
+    }
+
     #[test]
     fn hostile_server_text_never_becomes_markup() {
         let no_status = JobRow {
@@ -667,13 +680,7 @@ mod tests {
                 assert!(!html.contains("<img"), "{kind:?}: {html}");
                 // Every `<` left opens one of the tags this module writes,
                 // and no attribute value can be closed early.
-                for tag in html.split('<').skip(1) {
-                    let inside = tag.split('>').next().unwrap_or_default();
-                    let name: String = inside
-                        .trim_start_matches('/')
-                        .chars()
-                        .take_while(char::is_ascii_alphabetic)
-                        .collect();
+                for (name, inside) in tags(&html) {
                     assert!(
                         ["a", "span", "div"].contains(&name.as_str()),
                         "{kind:?}: unexpected tag {name:?} in {html}"
@@ -750,15 +757,7 @@ mod tests {
             .flat_map(|k| jobs.iter().map(move |j| (k, j)))
         {
             let html = render(job, kind);
-            for tag in html.split('<').skip(1) {
-                let inside = tag.split('>').next().unwrap_or_default();
-                if inside.starts_with('/') {
-                    continue;
-                }
-                let name: String = inside
-                    .chars()
-                    .take_while(char::is_ascii_alphabetic)
-                    .collect();
+            for (name, inside) in tags(&html).filter(|(_, i)| !i.starts_with('/')) {
                 assert!(
                     ["div", "span", "a"].contains(&name.as_str()),
                     "{kind:?}: <{name}> in {html}"
