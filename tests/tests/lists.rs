@@ -1262,3 +1262,52 @@ fn the_filters_suggest_the_job_types_of_the_rows_shown() {
         },
     );
 }
+
+/// Rows copied from a list paste into a spreadsheet as rows: one line a
+/// row, its cells separated by tabs, a status as its word (a badge's
+/// parts once came out on lines of their own, and its icon with them).
+#[test]
+fn copied_rows_are_one_line_each_with_tab_separated_cells() {
+    let server = small_server();
+    browser_test(
+        "copied_rows_are_one_line_each_with_tab_separated_cells",
+        async |b| {
+            b.goto(&server.url("/jobs?page_size=25")).await?;
+            b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
+                .await?;
+            let copied = b
+                .execute(
+                    "const rows = document.querySelectorAll(\"[role=table][aria-label='Jobs'] .tbody > [role=row]\");
+                     const r = document.createRange();
+                     r.setStartBefore(rows[0]); r.setEndAfter(rows[2]);
+                     const s = getSelection(); s.removeAllRanges(); s.addRange(r);
+                     const t = s.toString(); s.removeAllRanges();
+                     return [t, Array.from(rows).slice(0, 3).map(row => [
+                       row.children[0].textContent.trim(),
+                       row.querySelector('.badge-text').textContent.trim()]),
+                       document.querySelectorAll(\"[role=table][aria-label='Jobs'] [role=columnheader]\").length];",
+                    vec![],
+                )
+                .await?;
+            let text = copied[0].as_str().unwrap_or_default();
+            let want: Vec<(String, String)> = serde_json::from_value(copied[1].clone())?;
+            let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+            ensure!(
+                lines.len() == 3,
+                "three rows copied as {} lines: {text:?}",
+                lines.len()
+            );
+            let columns = copied[2].as_u64().unwrap_or_default() as usize;
+            ensure!(columns > 2, "{columns} column headers");
+            for (line, (id, status)) in lines.iter().zip(&want) {
+                let cells: Vec<&str> = line.split('\t').collect();
+                ensure!(cells.len() == columns, "{} cells in {line:?}", cells.len());
+                ensure!(
+                    cells[0].trim() == id && cells[2].trim() == status,
+                    "{line:?}"
+                );
+            }
+            Ok(())
+        },
+    );
+}
