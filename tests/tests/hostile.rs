@@ -422,12 +422,14 @@ async fn null_row_shows_nothing_invented(b: &Browser, id: i64) -> Result<()> {
     for (name, cell) in names.iter().zip(&cells).skip(1) {
         let t = cell.split_whitespace().collect::<Vec<_>>().join(" ");
         // The status badge's icon and word for a status the server did
-        // not give, and the type's stand-in name, are honest placeholders.
+        // not give (inline parts, spaced by a margin, so no space between
+        // them in `innerText`), and the type's stand-in name, are honest
+        // placeholders.
         let ok = t.is_empty()
             || t == "—"
             || t == "none"
             || t == "Unknown"
-            || t == "? Unknown"
+            || t == "?Unknown"
             || t == "Unknown job type";
         if !ok {
             invented.push(format!("{name}: {t:?}"));
