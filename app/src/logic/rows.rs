@@ -229,6 +229,15 @@ fn text_breaking_after(out: &mut String, s: &str, sep: char) {
 /// A line-break opportunity, see [`text_breaking_after`].
 const WBR: &str = "<span class=\"wbr\"></span>";
 
+/// The opening of a cell, `rest` (its attributes, `>` and what follows)
+/// added, as one literal: every cell of every row begins here, so the
+/// rows' markup names the cell element in one place.
+macro_rules! cell {
+    ($rest:literal) => {
+        concat!("<div role=\"cell\"", $rest)
+    };
+}
+
 /// What a row needs besides its job: the clock and the chosen time zone.
 pub struct RowCtx<'a> {
     pub now: DateTime<Utc>,
@@ -246,7 +255,7 @@ pub fn row_html(out: &mut String, job: &JobRow, cols: &[Col], cx: &RowCtx<'_>) {
 }
 
 fn muted_dash(out: &mut String, class: &str) {
-    out.push_str("<div role=\"cell\"");
+    out.push_str(cell!(""));
     out.push_str(class);
     out.push_str("><span class=\"muted\">&#8212;</span></div>");
 }
@@ -260,7 +269,7 @@ fn time_cell(out: &mut String, at: Option<Timestamp>, cx: &RowCtx<'_>) {
     };
     // The three formatters write digits, ASCII words and `-+:.TZ` only:
     // nothing there to escape.
-    out.push_str("<div role=\"cell\"><span data-datetime=\"");
+    out.push_str(cell!("><span data-datetime=\""));
     let at = out.len();
     push_rfc3339(out, t);
     out.push_str("\" title=\"");
@@ -292,14 +301,14 @@ fn duration_cell(
 ) {
     match (started, ended) {
         (Some(s), Some(e)) => {
-            out.push_str("<div role=\"cell\" class=\"num\">");
+            out.push_str(cell!(" class=\"num\">"));
             push_duration_secs(out, (e.0 - s.0).num_seconds());
             out.push_str("</div>");
         }
         (Some(s), None) if matches!(status, Some(JobStatus::Running)) => {
-            out.push_str(
-                "<div role=\"cell\" class=\"num\" title=\"Running so far\"><span data-since=\"",
-            );
+            out.push_str(cell!(
+                " class=\"num\" title=\"Running so far\"><span data-since=\""
+            ));
             push_rfc3339(out, s.0);
             out.push_str("\" data-prefix=\"\" data-suffix=\" &#8230;\">");
             push_duration_secs(out, (cx.now - s.0).num_seconds());
@@ -331,7 +340,7 @@ pub fn status_badge(out: &mut String, status: Option<&JobStatus>) {
 }
 
 fn num_cell(out: &mut String, class: &str, value: Option<i64>) {
-    out.push_str("<div role=\"cell\" class=\"");
+    out.push_str(cell!(" class=\""));
     out.push_str(class);
     out.push_str("\">");
     if let Some(v) = value {
@@ -343,7 +352,7 @@ fn num_cell(out: &mut String, class: &str, value: Option<i64>) {
 fn cell(out: &mut String, j: &JobRow, col: Col, cx: &RowCtx<'_>) {
     match col {
         Col::Id => {
-            out.push_str("<div role=\"cell\" class=\"num\"><a href=\"/jobs/");
+            out.push_str(cell!(" class=\"num\"><a href=\"/jobs/"));
             push_num(out, j.id, 1);
             out.push_str("\">");
             push_num(out, j.id, 1);
@@ -352,7 +361,7 @@ fn cell(out: &mut String, j: &JobRow, col: Col, cx: &RowCtx<'_>) {
         Col::JobType => {
             let t = j.job_type.as_ref();
             let version = t.and_then(|t| t.version.as_deref()).unwrap_or_default();
-            out.push_str("<div role=\"cell\" class=\"jobtype\" title=\"");
+            out.push_str(cell!(" class=\"jobtype\" title=\""));
             if let Some(n) = t.and_then(|t| t.name.as_deref()) {
                 attr(out, n);
                 out.push(' ');
@@ -365,7 +374,7 @@ fn cell(out: &mut String, j: &JobRow, col: Col, cx: &RowCtx<'_>) {
             out.push_str("</span></div>");
         }
         Col::Status => {
-            out.push_str("<div role=\"cell\">");
+            out.push_str(cell!(">"));
             status_badge(out, j.status.as_ref());
             out.push_str("</div>");
         }
@@ -379,30 +388,28 @@ fn cell(out: &mut String, j: &JobRow, col: Col, cx: &RowCtx<'_>) {
             // the cell and said in its title: "1 / 0" reads as broken.
             match (j.num_exes, j.max_tries) {
                 (Some(n), Some(m)) if is_tries_maximum(m) => {
-                    out.push_str("<div role=\"cell\" class=\"num\">");
+                    out.push_str(cell!(" class=\"num\">"));
                     push_num(out, n, 1);
                     out.push_str(" / ");
                     push_num(out, m, 1);
                 }
                 (Some(n), Some(m)) => {
-                    out.push_str(
-                        "<div role=\"cell\" class=\"num\" title=\"Maximum tries given as ",
-                    );
+                    out.push_str(cell!(" class=\"num\" title=\"Maximum tries given as "));
                     push_num(out, m, 1);
                     out.push_str("\">");
                     push_num(out, n, 1);
                 }
                 (Some(n), None) => {
-                    out.push_str("<div role=\"cell\" class=\"num\">");
+                    out.push_str(cell!(" class=\"num\">"));
                     push_num(out, n, 1);
                 }
-                (None, _) => out.push_str("<div role=\"cell\" class=\"num\">"),
+                (None, _) => out.push_str(cell!(" class=\"num\">")),
             }
             out.push_str("</div>");
         }
         Col::Error => match &j.error {
             Some(e) if j.status.as_ref().is_none_or(|s| *s == JobStatus::Failed) => {
-                out.push_str("<div role=\"cell\" class=\"error-cell\">");
+                out.push_str(cell!(" class=\"error-cell\">"));
                 if let Some(c) = &e.category {
                     let _ = write!(
                         out,
@@ -419,11 +426,11 @@ fn cell(out: &mut String, j: &JobRow, col: Col, cx: &RowCtx<'_>) {
                 );
                 out.push_str("</span></div>");
             }
-            _ => out.push_str("<div role=\"cell\"></div>"),
+            _ => out.push_str(cell!("></div>")),
         },
         Col::InputFiles => {
             let files = j.input_files.as_deref().unwrap_or_default();
-            out.push_str("<div role=\"cell\" class=\"files\">");
+            out.push_str(cell!(" class=\"files\">"));
             for f in files.iter().take(3) {
                 out.push_str("<div class=\"file\"><span class=\"fname\">");
                 match &f.file_name {
@@ -451,11 +458,11 @@ fn cell(out: &mut String, j: &JobRow, col: Col, cx: &RowCtx<'_>) {
         }
         Col::ExeStatus => match j.latest_job_exe.as_deref() {
             Some(e) => {
-                out.push_str("<div role=\"cell\">");
+                out.push_str(cell!(">"));
                 status_badge(out, e.status.as_ref());
                 let _ = write!(out, "<span class=\"muted small\"> #{}</span></div>", e.id);
             }
-            None => out.push_str("<div role=\"cell\" class=\"muted\">none</div>"),
+            None => out.push_str(cell!(" class=\"muted\">none</div>")),
         },
         Col::Node => {
             let node = j
@@ -463,7 +470,7 @@ fn cell(out: &mut String, j: &JobRow, col: Col, cx: &RowCtx<'_>) {
                 .as_ref()
                 .and_then(|e| e.node.as_ref())
                 .or(j.node.as_ref());
-            out.push_str("<div role=\"cell\">");
+            out.push_str(cell!(">"));
             if let Some(n) = node {
                 match &n.hostname {
                     Some(h) => text_breaking_after(out, h, '.'),
