@@ -95,6 +95,9 @@ async fn aria_sort(b: &Browser, label: &str) -> Result<String> {
     Ok(v.as_str().unwrap_or("").to_string())
 }
 
+/// The rows of the Jobs list's table.
+const JOBS_ROWS: &str = "[role=table][aria-label='Jobs'] .tbody > [role=row]";
+
 fn small_server() -> Server {
     Server::start(ServerOptions::default().demo_jobs(400).seed(11)).unwrap()
 }
@@ -451,8 +454,7 @@ fn shift_click_adds_a_secondary_order() {
     let server = small_server();
     browser_test("shift_click_adds_a_secondary_order", async |b| {
         b.goto(&server.url("/jobs")).await?;
-        b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
-            .await?;
+        b.wait_for(JOBS_ROWS, WAIT).await?;
         click_sort(b, "Status", false).await?;
         wait_url_contains(b, "order=status").await?;
         click_sort(b, "Priority", true).await?;
@@ -502,8 +504,7 @@ fn each_filter_narrows_the_rows_like_the_api() {
     let server = small_server();
     browser_test("each_filter_narrows_the_rows_like_the_api", async |b| {
         b.goto(&server.url("/jobs?page=2")).await?;
-        b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
-            .await?;
+        b.wait_for(JOBS_ROWS, WAIT).await?;
 
         // Status (multi): Running and Failed; changing a filter resets the page.
         check_box_labelled(b, "Running").await?;
@@ -709,8 +710,7 @@ fn paging_to_the_last_page_and_back() {
     let server = small_server();
     browser_test("paging_to_the_last_page_and_back", async |b| {
         b.goto(&server.url("/jobs?page_size=25")).await?;
-        b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
-            .await?;
+        b.wait_for(JOBS_ROWS, WAIT).await?;
         let count = server.jobs(&JobsQuery::default())?.count;
         let last = count.div_ceil(25) as u32;
         ensure!(last > 2);
@@ -764,8 +764,7 @@ fn page_size_1000_renders_1000_rows() {
     let server = Server::start(ServerOptions::default().demo_jobs(1500).seed(3)).unwrap();
     browser_test("page_size_1000_renders_1000_rows", async |b| {
         b.goto(&server.url("/jobs")).await?;
-        b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
-            .await?;
+        b.wait_for(JOBS_ROWS, WAIT).await?;
         let select = b
             .find(Locator::Css("select[aria-label='Page size']"))
             .await?;
@@ -951,8 +950,7 @@ fn a_slow_server_shows_progress_and_keeps_old_rows() {
         "a_slow_server_shows_progress_and_keeps_old_rows",
         async |b| {
             b.goto(&server.url("/jobs")).await?;
-            b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
-                .await?;
+            b.wait_for(JOBS_ROWS, WAIT).await?;
             let before = row_ids(b, "Jobs").await?;
             click(b, "button[aria-label='Next page']").await?;
             // While the answer is on its way: old rows stay, dimmed, with a
@@ -996,8 +994,7 @@ fn auto_refresh_picks_up_a_change_made_through_the_api() {
         "auto_refresh_picks_up_a_change_made_through_the_api",
         async |b| {
             b.goto(&server.url("/jobs?status=CANCELED")).await?;
-            b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
-                .await?;
+            b.wait_for(JOBS_ROWS, WAIT).await?;
             let q = JobsQuery {
                 status: vec![JobStatus::Running],
                 ..Default::default()
@@ -1227,8 +1224,7 @@ fn the_filters_suggest_the_job_types_of_the_rows_shown() {
         "the_filters_suggest_the_job_types_of_the_rows_shown",
         async |b| {
             b.goto(&server.url("/jobs?page_size=50")).await?;
-            b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
-                .await?;
+            b.wait_for(JOBS_ROWS, WAIT).await?;
             let api: Value = server
                 .get("/api/v5/jobs/?page_size=50&order=-last_modified")?
                 .json()?;
@@ -1273,8 +1269,7 @@ fn copied_rows_are_one_line_each_with_tab_separated_cells() {
         "copied_rows_are_one_line_each_with_tab_separated_cells",
         async |b| {
             b.goto(&server.url("/jobs?page_size=25")).await?;
-            b.wait_for("[role=table][aria-label='Jobs'] .tbody > [role=row]", WAIT)
-                .await?;
+            b.wait_for(JOBS_ROWS, WAIT).await?;
             let copied = b
                 .execute(
                     "const rows = document.querySelectorAll(\"[role=table][aria-label='Jobs'] .tbody > [role=row]\");
