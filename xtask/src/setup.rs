@@ -6,7 +6,7 @@
 
 use crate::proc::{self, command, first_line, root};
 use crate::Result;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::thread;
 use std::time::Duration;
@@ -28,7 +28,7 @@ pub fn run() -> Result {
     wasm_bindgen_cli(&wasm_bindgen)?;
     node_tools()?;
     chromium()?;
-    Ok(())
+    wasm_split().map(|_| ())
 }
 
 /// The wasm-bindgen version the app links against. The CLI (and its test
@@ -241,23 +241,100 @@ fn chromium() -> Result {
     Ok(())
 }
 
-fn apt_install(packages: &[&str]) -> Result {
-    let as_root = first_line(Command::new("id").arg("-u")).as_deref() == Some("0");
-    let apt = |args: &[&str]| {
-        let mut cmd = if as_root {
-            Command::new("apt-get")
-        } else {
-            let mut sudo = Command::new("sudo");
-            sudo.arg("apt-get");
-            sudo
-        };
-        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+/// Debian's binaryen package, unpacked under `target/tools` rather than
+/// installed: only its `wasm-split` is used (`xtask/src/split.rs`), and its
+/// `wasm-opt` 108 must not shadow npm's 132 on PATH. npm's binaryen has no
+/// wasm-split.
+const BINARYEN_DEB: &str = "binaryen=108-1";
+
+/// `wasm-split` and the directory holding its `libbinaryen.so`.
+pub struct WasmSplit {
+    pub bin: PathBuf,
+    pub lib_dir: PathBuf,
+}
+
+impl WasmSplit {
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.bin);
+        cmd.env("LD_LIBRARY_PATH", &self.lib_dir);
         cmd
+    }
+}
+
+pub fn wasm_split() -> Result<WasmSplit> {
+    let dir = crate::tasks::target_dir().join("tools/binaryen-108");
+    let find = || -> Option<WasmSplit> {
+        let bin = dir.join("usr/bin/wasm-split");
+        let lib_dir = std::fs::read_dir(dir.join("usr/lib"))
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.join("libbinaryen.so").exists())?;
+        bin.exists().then_some(WasmSplit { bin, lib_dir })
     };
-    proc::run(&mut apt(&["update"]))?;
-    let mut install = apt(&["install", "-y"]);
-    install.args(packages);
-    proc::run(&mut install)
+    if find().is_none() {
+        println!("fetching Debian's binaryen 108 for its wasm-split (apt-get download) ...");
+        let download = dir.join("download");
+        let _ = std::fs::remove_dir_all(&download);
+        std::fs::create_dir_all(&download)
+            .map_err(|e| format!("cannot create {}: {e}", download.display()))?;
+        let fetch = || {
+            let mut cmd = Command::new("apt-get");
+            cmd.args(["download", BINARYEN_DEB]).current_dir(&download);
+            proc::run(&mut cmd)
+        };
+        if fetch().is_err() {
+            // A fresh machine may have no package lists yet.
+            apt_update()?;
+            fetch()?;
+        }
+        let deb = std::fs::read_dir(&download)
+            .map_err(|e| format!("cannot list {}: {e}", download.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "deb"))
+            .ok_or("apt-get download binaryen left no .deb")?;
+        proc::run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&dir))?;
+    }
+    let tool = find().ok_or(format!(
+        "no usr/bin/wasm-split with its libbinaryen.so under {}",
+        dir.display()
+    ))?;
+    let version = first_line(tool.command().arg("--version"))
+        .ok_or(format!("`{} --version` fails", tool.bin.display()))?;
+    // "wasm-split version 108"
+    if !version.ends_with(" 108") {
+        return Err(format!("expected wasm-split 108, found `{version}`"));
+    }
+    println!(
+        "ok wasm-split 108 (Debian's binaryen, unpacked in {})",
+        dir.display()
+    );
+    Ok(tool)
+}
+
+fn apt_update() -> Result {
+    apt(&["update"])
+}
+
+fn apt(args: &[&str]) -> Result {
+    let as_root = first_line(Command::new("id").arg("-u")).as_deref() == Some("0");
+    let mut cmd = if as_root {
+        Command::new("apt-get")
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.arg("apt-get");
+        sudo
+    };
+    cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+    proc::run(&mut cmd)
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    apt_update()?;
+    let mut args = vec!["install", "-y"];
+    args.extend_from_slice(packages);
+    apt(&args)
 }
 
 #[cfg(test)]
