@@ -7,6 +7,39 @@ if (location.pathname.startsWith("/embed/")) {
   // Start the widgets' bundle instead of the console, which has no such route.
   await import(new URL("./frame.js", import.meta.url).href);
 } else {
+  // `cargo xtask dist` splits the console's wasm in two (xtask/src/split.rs):
+  // the functions a list page runs, and the rest. A build by Trunk alone is
+  // one module and leaves this name as it is.
+  const rest = "__SPLIT_WASM__";
+  const restSlots = Number("__SPLIT_SLOTS__");
+  const split = rest.startsWith("__")
+    ? null
+    : splitLoader(new URL(`./${rest}`, import.meta.url), restSlots);
+  // The patched wasm-bindgen glue reads it: it adds the placeholder imports
+  // and hands over the exports before the app starts.
+  globalThis.__scaleJobsSplit = split;
+  // A list page has all it needs in the first part: fetch the rest once its
+  // rows are painted (or after 2 s, whatever the page shows). Any other page
+  // needs the rest at once, so it is fetched beside the first part and the
+  // app starts when both are in.
+  const listPage = /^\/jobs(\/executions|\/updates)?\/?$/.test(location.pathname);
+  if (split && listPage) {
+    const later = () => split.prefetch();
+    // Every row painted: `scale:all-painted` when the app held rows back
+    // for a frame, else its first `scale:painted`.
+    new PerformanceObserver((marks, observer) => {
+      const all = marks.getEntriesByName("scale:all-painted").length > 0;
+      const painted = marks.getEntriesByName("scale:painted").length > 0;
+      if (all || (painted && !performance.getEntriesByName("scale:held").length)) {
+        observer.disconnect();
+        later();
+      }
+    }).observe({ type: "mark" });
+    setTimeout(later, 2000);
+  } else if (split) {
+    split.compiled().catch(() => {}); // awaited below, where a failure is shown
+  }
+
   // config.json (beside this file, like index.html) is fetched while the
   // wasm downloads and compiles, not after: the app needs it before its
   // first API request. The app awaits this promise and fetches itself if it
@@ -19,10 +52,92 @@ if (location.pathname.startsWith("/embed/")) {
     // Imported here rather than at the top, so that a glue file that cannot
     // be had is caught below too (index.html preloads it either way).
     const { default: init } = await import("./__APP_JS__");
+    if (split && !listPage) await split.compiled();
     await init({ module_or_path: new URL("./__APP_WASM__", import.meta.url) });
   } catch (e) {
     cannotStart(e);
   }
+}
+
+// The second part of a split console. wasm-split left, in the first
+// part's function table, a placeholder (the import `placeholder.N`) for
+// every function it moved; instantiating the second part against the first
+// part's memory and table writes the real functions into those slots.
+function splitLoader(url, slots) {
+  let primary = null; // the first part's exports (the glue attaches them)
+  let compiling = null; // Promise<WebAssembly.Module>
+  let module = null;
+  let loaded = false;
+  const instantiate = () => {
+    if (loaded || !module || !primary) return;
+    new WebAssembly.Instance(module, { primary });
+    loaded = true;
+    performance.mark("scale:rest-loaded");
+  };
+  const compiled = () =>
+    (compiling ??= WebAssembly.compileStreaming(fetch(url, { credentials: "same-origin" }))
+      .then((m) => (module = m))
+      .catch((e) => {
+        compiling = null; // a later call tries again
+        throw e;
+      }));
+  // A placeholder was called before the second part was in: load it now,
+  // synchronously (the call must return its function's result). Sync XHR
+  // cannot ask for an ArrayBuffer, so the bytes come as x-user-defined text.
+  const loadNow = () => {
+    if (!module) {
+      performance.mark("scale:rest-sync");
+      const xhr = new XMLHttpRequest();
+      xhr.open("GET", url, false);
+      xhr.overrideMimeType("text/plain; charset=x-user-defined");
+      xhr.send();
+      if (xhr.status !== 200) throw new Error(`${url.pathname}: HTTP ${xhr.status}`);
+      const text = xhr.responseText;
+      const bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
+      module = new WebAssembly.Module(bytes);
+    }
+    instantiate();
+  };
+  // One function per table slot below `slots`, the number the build
+  // counted (slots without a placeholder leave theirs unused).
+  const placeholders = {};
+  for (let slot = 0; slot < slots; slot++) {
+    placeholders[slot] = (...args) => {
+      if (!loaded) {
+        try {
+          loadNow();
+        } catch (e) {
+          cannotLoadRest(e);
+          throw e;
+        }
+      }
+      return primary.table.get(slot)(...args);
+    };
+  }
+  return {
+    addImports(imports) {
+      imports.placeholder = placeholders;
+    },
+    attach(exports) {
+      primary = exports;
+      instantiate();
+    },
+    compiled,
+    prefetch() {
+      if (loaded) return;
+      compiled()
+        .then(instantiate)
+        .catch((e) => console.warn("scale-jobs: the rest of the console could not be fetched yet:", e));
+    },
+  };
+}
+
+// Part of the console could not be had when it was needed: the page may be
+// half built, so say so and offer a reload (as for a start that failed).
+function cannotLoadRest(e) {
+  console.error("scale-jobs: part of the console could not be loaded:", e);
+  showBanner(`Part of the console could not be loaded (${e && e.message ? e.message : e}). Reload to try again.`);
 }
 
 // The wasm did not download, compile or start: say so instead of leaving
@@ -30,6 +145,15 @@ if (location.pathname.startsWith("/embed/")) {
 // banner (the same element), which says more.
 function cannotStart(e) {
   console.error("scale-jobs: the console could not start:", e);
+  showBanner(
+    hasWasmSimd()
+      ? `The console could not be loaded (${e && e.message ? e.message : e}). Reload to try again.`
+      : "This browser cannot run the console: it needs WebAssembly with SIMD " +
+          "(Chrome or Edge 91, Firefox 89, Safari 16.4 or newer).",
+  );
+}
+
+function showBanner(text) {
   if (document.getElementById("crash-banner")) return;
   const banner = document.createElement("div");
   banner.id = "crash-banner";
@@ -37,10 +161,7 @@ function cannotStart(e) {
   banner.className = "alert alert-error crash-banner";
   const p = document.createElement("p");
   // Text only: nothing of the error is parsed as HTML.
-  p.textContent = hasWasmSimd()
-    ? `The console could not be loaded (${e && e.message ? e.message : e}). Reload to try again.`
-    : "This browser cannot run the console: it needs WebAssembly with SIMD " +
-      "(Chrome or Edge 91, Firefox 89, Safari 16.4 or newer).";
+  p.textContent = text;
   banner.appendChild(p);
   const reload = document.createElement("button");
   reload.className = "btn";

@@ -51,7 +51,7 @@
 //! another build of the bundle: handy while working on one figure.
 
 mod browser;
-mod cdp;
+pub(crate) mod cdp;
 mod compare;
 mod floor;
 mod http;
@@ -701,22 +701,32 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// The development server on a free loopback port; killed when dropped.
-struct BenchServer {
+pub(crate) struct BenchServer {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl BenchServer {
     /// Starts it on `db` (generating the demo jobs if the file is new) and
     /// waits for its `listening on http://...` line.
-    fn start(dist: &Path, db: &Path, refresh_seconds: u32) -> Result<BenchServer> {
+    pub(crate) fn start(dist: &Path, db: &Path, refresh_seconds: u32) -> Result<BenchServer> {
+        BenchServer::start_with(dist, db, refresh_seconds, DEMO_JOBS)
+    }
+
+    /// [`BenchServer::start`] with `demo_jobs` jobs in a new database.
+    pub(crate) fn start_with(
+        dist: &Path,
+        db: &Path,
+        refresh_seconds: u32,
+        demo_jobs: u32,
+    ) -> Result<BenchServer> {
         let bin = tasks::server_bin();
         let mut cmd = command(&bin);
         cmd.args(["--addr", "127.0.0.1:0", "--dist"])
             .arg(dist)
             .arg("--db")
             .arg(db)
-            .args(["--demo-jobs", &DEMO_JOBS.to_string()])
+            .args(["--demo-jobs", &demo_jobs.to_string()])
             .args(["--seed", &SEED.to_string()])
             .args(["--refresh-seconds", &refresh_seconds.to_string()])
             .stdin(Stdio::null())
@@ -861,6 +871,35 @@ fn widget_load(report: &mut Report, base: &str, dist: &Path) {
     }
 }
 
+/// The second part of the console's wasm, fetched once a list page's rows
+/// are painted (xtask/src/split.rs): information, no goal.
+fn rest_load(report: &mut Report, base: &str, dist: &Path) {
+    let what = "The rest of the console's wasm, fetched after a list page's rows are painted, as sent (info)";
+    let measured = http::rest_asset(dist).and_then(|rest| match rest {
+        Some(a) => http::measure_assets(base, dist, vec![a]).map(Some),
+        None => Ok(None),
+    });
+    match measured {
+        Ok(Some(assets)) => {
+            let a = &assets[0];
+            report.push(line(
+                "rest_load_sent_kib",
+                what,
+                Goal::None,
+                a.sent as f64 / KIB,
+                "KiB",
+                format!(
+                    "`{}` {} B raw, {} B sent ({}): the functions a cold load of the list pages did not run \
+                     (`cargo xtask dist` splits the wasm by a profile of those loads)",
+                    a.path, a.raw, a.sent, a.sent_encoding
+                ),
+            ));
+        }
+        Ok(None) => {}
+        Err(e) => report.push(failed("rest_load_sent_kib", what, Goal::None, "KiB", &e)),
+    }
+}
+
 fn initial_load(report: &mut Report, base: &str, dist: &Path) {
     let what = "Initial load: wasm + JS + CSS as sent (Accept-Encoding: br, gzip)";
     let assets = match http::initial_assets(dist).and_then(|l| http::measure_assets(base, dist, l))
@@ -940,6 +979,7 @@ fn initial_load(report: &mut Report, base: &str, dist: &Path) {
         "KiB",
         "the same requests with `Accept-Encoding: gzip`".into(),
     ));
+    rest_load(report, base, dist);
     widget_load(report, base, dist);
     report.detail(
         "initial_load_assets",
@@ -979,9 +1019,27 @@ fn shipped_wasm(dist: &Path) -> Result<PathBuf> {
             p.extension().is_some_and(|x| x == "wasm")
                 && p.file_name()
                     .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("scale-jobs-app-"))
+                    .is_some_and(|n| n.starts_with("scale-jobs-app-") && n.ends_with("_bg.wasm"))
         })
-        .ok_or_else(|| format!("no scale-jobs-app-*.wasm in {}", dist.display()))
+        .ok_or_else(|| format!("no scale-jobs-app-*_bg.wasm in {}", dist.display()))
+}
+
+/// The console's wasm as one module: the shipped one, or for a split
+/// bundle the module `cargo xtask dist` split (kept in target/split).
+fn whole_wasm(dist: &Path) -> Result<PathBuf> {
+    if http::rest_asset(dist)?.is_none() {
+        return shipped_wasm(dist);
+    }
+    let kept = target_dir().join("split/unsplit.wasm");
+    if kept.is_file() {
+        Ok(kept)
+    } else {
+        Err(format!(
+            "{} is split, and {} (the module before the split) is missing: run `cargo xtask dist`",
+            dist.display(),
+            kept.display()
+        ))
+    }
 }
 
 fn wasm_breakdown(dist: &Path, out: &Path) -> Result<(String, Value)> {
@@ -989,7 +1047,7 @@ fn wasm_breakdown(dist: &Path, out: &Path) -> Result<(String, Value)> {
     let bytes =
         std::fs::read(&named).map_err(|e| format!("cannot read {}: {e}", named.display()))?;
     let breakdown = wasm_size::analyze(&bytes)?;
-    let shipped_path = shipped_wasm(dist)?;
+    let shipped_path = whole_wasm(dist)?;
     let shipped = wasm_size::analyze(
         &std::fs::read(&shipped_path).map_err(|e| format!("{}: {e}", shipped_path.display()))?,
     )?;
@@ -1024,12 +1082,24 @@ fn wasm_breakdown(dist: &Path, out: &Path) -> Result<(String, Value)> {
 /// Serves a copy of the bundle whose wasm keeps its names and profiles a
 /// 1000-row render in it. The names build has the same code (the size
 /// breakdown checks); only the preload's integrity hash no longer matches,
-/// which costs a second download, outside the profiled window.
+/// which costs a second download, outside the profiled window. A split
+/// bundle is served whole: boot.js is told there is no second part.
 fn profile(dist: &Path, out: &Path, db: &Path, chromium: &Path) -> Result<(String, Value)> {
     let named = wasm_with_names(out)?;
     let profile_dist = out.join("dist-profile");
     let _ = std::fs::remove_dir_all(&profile_dist);
     copy_dir(dist, &profile_dist).map_err(|e| format!("copying the bundle: {e}"))?;
+    let whole = whole_wasm(dist)?;
+    if let Some((rest, _)) = http::rest_asset(&profile_dist)? {
+        let boot_path = profile_dist.join("boot.js");
+        let boot = std::fs::read_to_string(&boot_path)
+            .map_err(|e| format!("{}: {e}", boot_path.display()))?;
+        let boot = boot.replace(
+            &format!("\"{}\"", rest.trim_start_matches('/')),
+            &format!("\"{}\"", crate::split::SPLIT_NAME_SLOT),
+        );
+        std::fs::write(&boot_path, boot).map_err(|e| format!("{}: {e}", boot_path.display()))?;
+    }
     let wasm = shipped_wasm(&profile_dist)?;
     let sizes = |path: &Path| -> Result<(usize, usize)> {
         let b = wasm_size::analyze(
@@ -1037,7 +1107,7 @@ fn profile(dist: &Path, out: &Path, db: &Path, chromium: &Path) -> Result<(Strin
         )?;
         Ok((b.section("code"), b.section("data")))
     };
-    if sizes(&named)? != sizes(&wasm)? {
+    if sizes(&named)? != sizes(&whole)? {
         return Err(format!(
             "{} is not the shipped wasm plus names (was target/wasm-bindgen rebuilt by another build meanwhile?); run the bench again",
             shown(&named)
@@ -1163,6 +1233,29 @@ fn first_rows(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
                     list(&rows),
                 ),
             ));
+            // The split (xtask/src/split.rs) must not cost the first rows:
+            // the second part comes after them, and nothing waits for it.
+            let early = loads
+                .iter()
+                .filter(|l| l.rest_requested >= 0.0 && l.rest_requested < l.painted)
+                .count();
+            let sync = loads.iter().filter(|l| l.rest_sync).count();
+            let rest_at: Vec<f64> = loads.iter().map(|l| l.rest_requested).collect();
+            let mut rest_line = line(
+                "first_rows_rest_early",
+                "Loads in which the rest of the split wasm was asked for before the first row was painted, or loaded on the spot (info)",
+                Goal::None,
+                (early + sync) as f64,
+                "loads",
+                format!(
+                    "the same loads: requested before `scale:painted` in {early}, loaded synchronously because a moved \
+                     function was called before it was in (`scale:rest-sync`) in {sync}; requested at (ms, -1: not \
+                     during the load) {}",
+                    list(&rest_at),
+                ),
+            );
+            rest_line.shown = Some(format!("{} of {}", early + sync, loads.len()));
+            report.push(rest_line);
             let all: Vec<f64> = loads.iter().map(|l| l.all_painted).collect();
             report.push(line(
                 "first_rows_all_painted_ms",
@@ -1226,6 +1319,7 @@ fn first_rows(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
                     "painted_ms": l.painted, "first_rows_ms": l.first_rows, "list_end_ms": l.list_end, "request_ms": l.request, "response_ms": l.response,
                     "decoded_ms": l.decoded, "wasm_loaded_ms": l.wasm_loaded, "fcp_ms": l.first_contentful_paint, "all_painted_ms": l.all_painted,
                     "config_start_ms": l.config_start, "config_end_ms": l.config_end, "started_ms": l.started,
+                    "rest_requested_ms": l.rest_requested, "rest_sync": l.rest_sync,
                 })).collect::<Vec<_>>()),
             );
         }

@@ -17,6 +17,7 @@ mod bench;
 mod longrun;
 mod proc;
 mod setup;
+mod split;
 mod summary;
 mod tasks;
 

@@ -43,6 +43,18 @@ pub fn dist() -> Result {
 pub fn build_dist() -> Result {
     proc::run(proc::cargo().arg("fetch"))?;
     proc::run(command("trunk").args(["build", "--release"]))?;
+    // The console's wasm in two parts: what a list page runs, and the rest
+    // (src/split.rs). The server that profiles it is the one `dev` runs.
+    build_server()?;
+    let split = crate::split::split_console(&dist_dir())?;
+    println!(
+        "split the console's wasm: {} functions kept in {} ({} bytes), the rest in {} ({} bytes)",
+        split.kept_functions,
+        split.primary.0,
+        split.primary.1,
+        split.secondary.0,
+        split.secondary.1
+    );
     precompress(&dist_dir())
 }
 

@@ -154,6 +154,12 @@ pub struct ColdLoad {
     /// back (the vanilla page never does), the first rows' `painted`. -1
     /// when the mark never came.
     pub all_painted: f64,
+    /// When the second part of the split wasm was requested (resource
+    /// timing; boot.js waits for the rows to be painted), -1 if it was not.
+    pub rest_requested: f64,
+    /// Whether a moved function was called before the second part was in,
+    /// so boot.js loaded it on the spot (`scale:rest-sync`).
+    pub rest_sync: bool,
 }
 
 /// `runs` cold loads of `url` (the app), each followed by a cold load of
@@ -223,7 +229,8 @@ pub fn cold_load(cdp: &mut Cdp, url: &str) -> Result<(ColdLoad, String)> {
               const held = performance.getEntriesByName("scale:held").length > 0;
               const all = performance.getEntriesByName("scale:all-painted", "mark")[0];
               const res = performance.getEntriesByType("resource");
-              const wasm = res.find(e => e.name.endsWith(".wasm"));
+              const wasm = res.find(e => e.name.endsWith("_bg.wasm"));
+              const rest = res.find(e => e.name.endsWith("_split.wasm"));
               const config = res.find(e => e.name.endsWith("/config.json"));
               const fcp = performance.getEntriesByName("first-contentful-paint")[0];
               const start = performance.getEntriesByName("scale:start", "mark")[0];
@@ -236,6 +243,8 @@ pub fn cold_load(cdp: &mut Cdp, url: &str) -> Result<(ColdLoad, String)> {
                 wasm: wasm ? wasm.responseEnd : -1, fcp: fcp ? fcp.startTime : -1,
                 config_start: config ? config.startTime : -1, config_end: config ? config.responseEnd : -1,
                 all_painted: all ? all.startTime : held ? -1 : (painted ? painted.startTime : -1),
+                rest_requested: rest ? rest.startTime : -1,
+                rest_sync: performance.getEntriesByName("scale:rest-sync").length > 0,
               };
             })()"#,
         )?;
@@ -252,6 +261,8 @@ pub fn cold_load(cdp: &mut Cdp, url: &str) -> Result<(ColdLoad, String)> {
             config_end: extra["config_end"].as_f64().unwrap_or(-1.0),
             first_contentful_paint: extra["fcp"].as_f64().unwrap_or(-1.0),
             all_painted: extra["all_painted"].as_f64().unwrap_or(-1.0),
+            rest_requested: extra["rest_requested"].as_f64().unwrap_or(-1.0),
+            rest_sync: extra["rest_sync"].as_bool().unwrap_or(false),
         };
         Ok((load, extra["list_url"].as_str().unwrap_or("").to_owned()))
     })
@@ -654,9 +665,9 @@ impl Memory {
 }
 
 /// After a forced GC: the V8 heap in use (`Runtime.getHeapUsage`), the
-/// byte length of every `WebAssembly.Memory` in the page (found with
-/// `Runtime.queryObjects`, so nothing in the app has to expose it), and
-/// the DOM node and listener counts.
+/// byte length of the console's wasm memory (through its glue module, so
+/// nothing in the app has to expose it), and the DOM node and listener
+/// counts.
 fn memory_now(cdp: &mut Cdp, page: &Page, navigations: usize) -> Result<Memory> {
     let s = Some(page.session.as_str());
     for _ in 0..3 {
@@ -664,44 +675,25 @@ fn memory_now(cdp: &mut Cdp, page: &Page, navigations: usize) -> Result<Memory> 
         cdp.pump(Duration::from_millis(100))?;
     }
     let heap = cdp.call(s, "Runtime.getHeapUsage", json!({}))?;
-    let proto = cdp.call(
-        s,
-        "Runtime.evaluate",
-        json!({ "expression": "WebAssembly.Memory.prototype", "objectGroup": "bench" }),
+    // The console's wasm memory, from its wasm-bindgen glue: importing the
+    // module the page preloads gives the page's own instance of it, and
+    // its init, called again, hands back the exports it already has.
+    // (DevTools' `Runtime.queryObjects`, used before, never answers on a
+    // page running the split wasm: see xtask/src/split.rs.)
+    let wasm = cdp.eval(
+        page,
+        "(async () => {
+            const glue = document.querySelector('link[rel=modulepreload][href*=scale-jobs-app-]');
+            if (!glue) return -1;
+            const exports = await (await import(glue.href)).default();
+            return exports.memory.buffer.byteLength;
+        })()",
     )?;
-    let proto_id = proto["result"]["objectId"]
-        .as_str()
-        .ok_or("no object id for WebAssembly.Memory.prototype")?
-        .to_owned();
-    let found = cdp.call(
-        s,
-        "Runtime.queryObjects",
-        json!({ "prototypeObjectId": proto_id, "objectGroup": "bench" }),
-    )?;
-    let array_id = found["objects"]["objectId"]
-        .as_str()
-        .ok_or("Runtime.queryObjects gave no array")?
-        .to_owned();
-    let sizes = cdp.call(
-        s,
-        "Runtime.callFunctionOn",
-        json!({
-            "objectId": array_id,
-            "functionDeclaration": "function() { return this.map(m => m.buffer.byteLength); }",
-            "returnByValue": true,
-        }),
-    )?;
-    cdp.call(
-        s,
-        "Runtime.releaseObjectGroup",
-        json!({ "objectGroup": "bench" }),
-    )?;
-    let wasm: Vec<f64> = sizes["result"]["value"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_f64).collect())
-        .unwrap_or_default();
-    if wasm.is_empty() {
-        return Err("found no WebAssembly.Memory in the page".into());
+    let wasm = wasm.as_f64().unwrap_or(-1.0);
+    if wasm <= 0.0 {
+        return Err(
+            "found no wasm memory in the page (no modulepreload of the console's glue?)".into(),
+        );
     }
     let metrics = cdp.call(s, "Performance.getMetrics", json!({}))?;
     let metric = |name: &str| {
@@ -714,7 +706,7 @@ fn memory_now(cdp: &mut Cdp, page: &Page, navigations: usize) -> Result<Memory> 
     Ok(Memory {
         navigations,
         js_heap_used: heap["usedSize"].as_f64().unwrap_or(0.0),
-        wasm_memory: wasm.iter().sum(),
+        wasm_memory: wasm,
         dom_nodes: metric("Nodes"),
         js_event_listeners: metric("JSEventListeners"),
     })

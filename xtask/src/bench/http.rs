@@ -108,6 +108,18 @@ pub fn initial_assets(dist: &Path) -> Result<Vec<(String, &'static str)>> {
     Ok(out)
 }
 
+/// The second part of a split console wasm (xtask/src/split.rs), which
+/// boot.js names `const rest = "..."` and fetches after the first rows are
+/// painted: not part of the initial load. `None` for a bundle in one part.
+pub fn rest_asset(dist: &Path) -> Result<Option<(String, &'static str)>> {
+    let boot = std::fs::read_to_string(dist.join("boot.js"))
+        .map_err(|e| format!("cannot read {}/boot.js: {e}", dist.display()))?;
+    Ok(quoted_after(&boot, "const rest = \"")
+        .into_iter()
+        .find(|name| !name.starts_with("__"))
+        .map(|name| (format!("/{name}"), "wasm")))
+}
+
 /// What a portal page loads for its widgets: `embed.js` and the widgets'
 /// bundle it names (`const BUNDLE_JS = "..."`, `const BUNDLE_WASM = "..."`).
 pub fn widget_assets(dist: &Path) -> Result<Vec<(String, &'static str)>> {
