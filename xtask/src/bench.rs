@@ -56,7 +56,7 @@ mod compare;
 mod floor;
 mod http;
 mod report;
-mod wasm_size;
+pub(crate) mod wasm_size;
 
 use crate::proc::{self, command, root};
 use crate::tasks::{self, target_dir};
@@ -117,20 +117,17 @@ const SERVER_QUERIES: [(&str, &str, &str); 4] = [
     ),
 ];
 
-/// wasm-opt as Trunk runs it for `data-wasm-opt="z"`, plus `-g` to keep
-/// the names (see `wasm_size`).
-const WASM_OPT_ARGS: &[&str] = &[
-    "-Oz",
-    "-g",
-    "--enable-bulk-memory",
-    "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext",
-    "--enable-mutable-globals",
-    "--enable-reference-types",
-    "--enable-multivalue",
-    // The app is built with wasm SIMD (.cargo/config.toml).
-    "--enable-simd",
-];
+/// wasm-opt as Trunk runs it for `data-wasm-opt="z"`, with the features
+/// the app is built with; plus `-g` to keep the names when `names` (see
+/// `wasm_size`).
+fn wasm_opt_args(names: bool) -> Vec<&'static str> {
+    let mut args = vec!["-Oz"];
+    if names {
+        args.push("-g");
+    }
+    args.extend_from_slice(crate::split::WASM_FEATURES);
+    args
+}
 
 /// The parts of the benchmark, in the order they run; `cargo xtask bench
 /// PART...` runs only those named.
@@ -1004,7 +1001,10 @@ fn wasm_with_names(out: &Path) -> Result<PathBuf> {
     let bindgen = target_dir().join("wasm-bindgen/release/scale-jobs-app_bg.wasm");
     let wasm_opt = proc::node_bin_dir().join("wasm-opt");
     let mut cmd = command(&wasm_opt);
-    cmd.args(WASM_OPT_ARGS).arg(&bindgen).arg("-o").arg(&named);
+    cmd.args(wasm_opt_args(true))
+        .arg(&bindgen)
+        .arg("-o")
+        .arg(&named);
     proc::run(&mut cmd)?;
     Ok(named)
 }

@@ -38,6 +38,7 @@
 //! tens of milliseconds. The benchmark reads the wasm memory another way.
 
 use crate::bench::cdp::Cdp;
+use crate::bench::wasm_size::Reader;
 use crate::bench::BenchServer;
 use crate::proc::display;
 use crate::setup::{self, WasmSplit};
@@ -65,9 +66,11 @@ const PROFILE_PAGES: &[(u32, &str, usize)] = &[
     (200, "/jobs/updates", 1),
 ];
 
-/// The wasm features the console is built with (Trunk's wasm-opt enables
-/// the same); wasm-split must accept every instruction the module uses.
-const FEATURES: &[&str] = &[
+/// The wasm features the console is built with (wasm SIMD from
+/// .cargo/config.toml, the rest rustc's defaults), as binaryen's tools
+/// take them: wasm-split must accept every instruction the module uses,
+/// and the bench's wasm-opt runs match Trunk's.
+pub(crate) const WASM_FEATURES: &[&str] = &[
     "--enable-bulk-memory",
     "--enable-nontrapping-float-to-int",
     "--enable-sign-ext",
@@ -307,7 +310,7 @@ fn run_wasm_split(
     std::fs::write(&input_path, input).map_err(|e| format!("{}: {e}", input_path.display()))?;
     std::fs::write(&keep_path, keep_list).map_err(|e| format!("{}: {e}", keep_path.display()))?;
     let mut cmd = tool.command();
-    cmd.args(FEATURES)
+    cmd.args(WASM_FEATURES)
         .arg(&input_path)
         .arg(format!("--keep-funcs=@{}", keep_path.display()))
         .arg("-o1")
@@ -356,7 +359,7 @@ impl Module {
         let mut r = Reader { bytes, at: 8 };
         while r.at < bytes.len() {
             let id = r.byte()?;
-            let size = r.leb()? as usize;
+            let size = r.leb()?;
             let end = r.at + size;
             if end > bytes.len() {
                 return Err("a section runs past the end of the module".into());
@@ -405,7 +408,8 @@ impl Module {
                         let name = r.name()?;
                         let kind = r.byte()?;
                         let at = r.at;
-                        let index = r.leb()?;
+                        let index = u32::try_from(r.leb()?)
+                            .map_err(|_| "an export index overflows".to_owned())?;
                         if kind == 1 {
                             m.table_exports.push((name, index, at));
                         }
@@ -416,47 +420,6 @@ impl Module {
             r.at = end;
         }
         Ok(m)
-    }
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Reader<'_> {
-    fn byte(&mut self) -> Result<u8> {
-        let b = *self.bytes.get(self.at).ok_or("the module ends early")?;
-        self.at += 1;
-        Ok(b)
-    }
-    fn leb(&mut self) -> Result<u32> {
-        let mut value: u64 = 0;
-        for shift in (0..35).step_by(7) {
-            let b = self.byte()?;
-            value |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return u32::try_from(value).map_err(|_| "a LEB128 number overflows".into());
-            }
-        }
-        Err("a LEB128 number is too long".into())
-    }
-    fn name(&mut self) -> Result<String> {
-        let len = self.leb()? as usize;
-        let bytes = self
-            .bytes
-            .get(self.at..self.at + len)
-            .ok_or("a name runs past the end")?;
-        self.at += len;
-        Ok(String::from_utf8_lossy(bytes).into_owned())
-    }
-    fn limits(&mut self) -> Result {
-        let flags = self.byte()?;
-        self.leb()?;
-        if flags & 1 != 0 {
-            self.leb()?;
-        }
-        Ok(())
     }
 }
 

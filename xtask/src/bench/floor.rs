@@ -9,7 +9,7 @@
 //! names-keeping build of the console), brotli 11 as `cargo xtask dist`
 //! precompresses.
 
-use super::WASM_OPT_ARGS;
+use super::wasm_opt_args;
 use crate::proc::{self, command, root};
 use crate::tasks::{brotli_best, target_dir};
 use crate::Result;
@@ -69,7 +69,7 @@ pub fn measure(features: &'static str) -> Result<Floor> {
     // The flags of the bench's names-keeping build of the console (`-Oz`
     // and the features the wasm uses), without `-g`: on the console's wasm
     // they give Trunk's output to the byte count (971,442 B on e2d55fb).
-    opt.args(WASM_OPT_ARGS.iter().filter(|a| **a != "-g"));
+    opt.args(wasm_opt_args(false));
     opt.arg(out.join("scale_jobs_floor_bg.wasm"))
         .arg("-o")
         .arg(&optimized);

@@ -155,19 +155,20 @@ fn shorten(s: &str, max: usize) -> String {
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+/// A cursor over a wasm module's bytes (also used by `split.rs`).
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) at: usize,
 }
 
 impl Reader<'_> {
-    fn byte(&mut self) -> Result<u8> {
+    pub(crate) fn byte(&mut self) -> Result<u8> {
         let b = *self.bytes.get(self.at).ok_or("wasm: unexpected end")?;
         self.at += 1;
         Ok(b)
     }
 
-    fn leb(&mut self) -> Result<usize> {
+    pub(crate) fn leb(&mut self) -> Result<usize> {
         let mut value = 0usize;
         let mut shift = 0;
         loop {
@@ -183,7 +184,7 @@ impl Reader<'_> {
         }
     }
 
-    fn name(&mut self) -> Result<String> {
+    pub(crate) fn name(&mut self) -> Result<String> {
         let len = self.leb()?;
         let end = self.at + len;
         let s = self
@@ -195,7 +196,7 @@ impl Reader<'_> {
     }
 
     /// Skips a `limits` (memory / table).
-    fn limits(&mut self) -> Result {
+    pub(crate) fn limits(&mut self) -> Result {
         let flags = self.byte()?;
         self.leb()?;
         if flags & 1 != 0 {
