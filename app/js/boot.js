@@ -12,19 +12,23 @@ if (location.pathname.startsWith("/embed/")) {
   // one module and leaves this name as it is.
   const rest = "__SPLIT_WASM__";
   const restSlots = Number("__SPLIT_SLOTS__");
+  // A list page has all it needs in the first part: it fetches the rest
+  // once its rows are painted. Any other page needs the rest at once: it is
+  // fetched beside the first part, and the app starts when both are in.
+  // `/` is the jobs list (the app's router redirects it to `/jobs`, query
+  // dropped): go there before the app starts, so that it starts as a list
+  // page and not through the redirect, which the first part does not hold.
+  if (location.pathname === "/") history.replaceState(history.state, "", "/jobs");
+  const listPage = /^\/jobs(\/executions|\/updates)?\/?$/.test(location.pathname);
   const split = rest.startsWith("__")
     ? null
-    : splitLoader(new URL(`./${rest}`, import.meta.url), restSlots);
-  // The patched wasm-bindgen glue reads it: it adds the placeholder imports
-  // and hands over the exports before the app starts.
+    : splitLoader(new URL(`./${rest}`, import.meta.url), restSlots, !listPage);
+  // The patched wasm-bindgen glue reads it: it adds the placeholder imports,
+  // hands over the exports, and leaves the start to it.
   globalThis.__scaleJobsSplit = split;
-  // A list page has all it needs in the first part: fetch the rest once its
-  // rows are painted (or after 2 s, whatever the page shows). Any other page
-  // needs the rest at once, so it is fetched beside the first part and the
-  // app starts when both are in.
-  const listPage = /^\/jobs(\/executions|\/updates)?\/?$/.test(location.pathname);
+  let later = () => {};
   if (split && listPage) {
-    const later = () => split.prefetch();
+    later = () => split.prefetch();
     // Every row painted: `scale:all-painted` when the app held rows back
     // for a frame, else its first `scale:painted`.
     new PerformanceObserver((marks, observer) => {
@@ -35,9 +39,8 @@ if (location.pathname.startsWith("/embed/")) {
         later();
       }
     }).observe({ type: "mark" });
-    setTimeout(later, 2000);
   } else if (split) {
-    split.compiled().catch(() => {}); // awaited below, where a failure is shown
+    split.prefetch();
   }
 
   // config.json (beside this file, like index.html) is fetched while the
@@ -52,8 +55,10 @@ if (location.pathname.startsWith("/embed/")) {
     // Imported here rather than at the top, so that a glue file that cannot
     // be had is caught below too (index.html preloads it either way).
     const { default: init } = await import("./__APP_JS__");
-    if (split && !listPage) await split.compiled();
     await init({ module_or_path: new URL("./__APP_WASM__", import.meta.url) });
+    // Whatever a list page shows (an error, no rows), the rest comes 2 s
+    // after the app started, if its rows have not brought it sooner.
+    setTimeout(later, 2000);
   } catch (e) {
     cannotStart(e);
   }
@@ -62,29 +67,48 @@ if (location.pathname.startsWith("/embed/")) {
 // The second part of a split console. wasm-split left, in the first
 // part's function table, a placeholder (the import `placeholder.N`) for
 // every function it moved; instantiating the second part against the first
-// part's memory and table writes the real functions into those slots.
-function splitLoader(url, slots) {
+// part's memory and table writes the real functions into those slots. The
+// second part has no state of its own (no memory, table, globals or start),
+// so a second instance, should a race make one, writes the same functions.
+//
+// Compiling and instantiating are asynchronous wherever they can be: Chrome
+// and Edge before 114 refuse to compile or instantiate a module over 4 KB
+// synchronously on the main thread. Only a moved function called before
+// the rest is in loads it synchronously, which needs Chrome or Edge 114.
+function splitLoader(url, slots, startWithRest) {
   let primary = null; // the first part's exports (the glue attaches them)
   let compiling = null; // Promise<WebAssembly.Module>
   let module = null;
+  let loading = null; // Promise of the instantiation
   let loaded = false;
-  const instantiate = () => {
-    if (loaded || !module || !primary) return;
-    new WebAssembly.Instance(module, { primary });
+  const done = () => {
     loaded = true;
     performance.mark("scale:rest-loaded");
   };
   const compiled = () =>
-    (compiling ??= WebAssembly.compileStreaming(fetch(url, { credentials: "same-origin" }))
+    (compiling ??= compileRest(url)
       .then((m) => (module = m))
       .catch((e) => {
         compiling = null; // a later call tries again
+        throw e;
+      }));
+  const load = () =>
+    (loading ??= compiled()
+      .then(async (m) => {
+        if (!loaded) {
+          await WebAssembly.instantiate(m, { primary });
+          done();
+        }
+      })
+      .catch((e) => {
+        loading = null;
         throw e;
       }));
   // A placeholder was called before the second part was in: load it now,
   // synchronously (the call must return its function's result). Sync XHR
   // cannot ask for an ArrayBuffer, so the bytes come as x-user-defined text.
   const loadNow = () => {
+    if (!primary) throw new Error("a part of the console was called before it started");
     if (!module) {
       performance.mark("scale:rest-sync");
       const xhr = new XMLHttpRequest();
@@ -97,7 +121,8 @@ function splitLoader(url, slots) {
       for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
       module = new WebAssembly.Module(bytes);
     }
-    instantiate();
+    new WebAssembly.Instance(module, { primary });
+    done();
   };
   // One function per table slot below `slots`, the number the build
   // counted (slots without a placeholder leave theirs unused).
@@ -121,16 +146,33 @@ function splitLoader(url, slots) {
     },
     attach(exports) {
       primary = exports;
-      instantiate();
     },
-    compiled,
+    // The glue's start of the app: at once on a list page, else once the
+    // rest is in (a failure to get it is shown as a failed start).
+    start(run) {
+      if (!startWithRest || loaded) return run();
+      load().then(run).catch(cannotStart);
+    },
+    // Fetches and compiles the rest; instantiates it once the first part
+    // is in (a list page calls this when its rows are painted).
     prefetch() {
       if (loaded) return;
-      compiled()
-        .then(instantiate)
-        .catch((e) => console.warn("scale-jobs: the rest of the console could not be fetched yet:", e));
+      const attached = primary ? load() : compiled();
+      attached.catch((e) => console.warn("scale-jobs: the rest of the console could not be fetched yet:", e));
     },
   };
+}
+
+// The second part, compiled as it streams in; from its bytes when the host
+// does not send it as `application/wasm` (as wasm-bindgen's glue does).
+async function compileRest(url) {
+  try {
+    return await WebAssembly.compileStreaming(fetch(url, { credentials: "same-origin" }));
+  } catch (e) {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) throw new Error(`${url.pathname}: HTTP ${response.status}`);
+    return WebAssembly.compile(await response.arrayBuffer());
+  }
 }
 
 // Part of the console could not be had when it was needed: the page may be

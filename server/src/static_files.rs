@@ -82,7 +82,12 @@ fn safe_join(root: &Path, url_path: &str) -> Option<PathBuf> {
 /// changes under its name, so it may be cached for good.
 pub fn has_content_hash(file_name: &str) -> bool {
     let stem = file_name.split('.').next().unwrap_or("");
-    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    // wasm-bindgen's `_bg`, and `_split` for the second part of the
+    // console's wasm (xtask/src/split.rs), follow the hash.
+    let stem = stem
+        .strip_suffix("_bg")
+        .or_else(|| stem.strip_suffix("_split"))
+        .unwrap_or(stem);
     match stem.rsplit_once('-') {
         Some((head, hash)) => {
             !head.is_empty()
@@ -441,6 +446,7 @@ mod tests {
         for name in [
             "scale-jobs-app-1f2dd3ea70b2e3a9.js",
             "scale-jobs-app-1f2dd3ea70b2e3a9_bg.wasm",
+            "scale-jobs-app-1f2dd3ea70b2e3a9_split.wasm",
             "main-85fd406e0230c606.css",
         ] {
             assert!(has_content_hash(name), "{name}");
@@ -453,6 +459,7 @@ mod tests {
             "stylers.css",
             "app-1234.js",
             "scale-jobs-app_bg.wasm",
+            "scale-jobs-app_split.wasm",
             "-1f2dd3ea70b2e3a9.js",
             "x-1F2DD3EA70B2E3A9.js",
         ] {

@@ -1237,18 +1237,27 @@ fn first_rows(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
             // the second part comes after them, and nothing waits for it.
             let early = loads
                 .iter()
-                .filter(|l| l.rest_requested >= 0.0 && l.rest_requested < l.painted)
+                // boot.js waits for every row painted (`scale:all-painted`
+                // when the app held rows back, else `scale:painted`).
+                .filter(|l| {
+                    let rows = if l.all_painted >= 0.0 {
+                        l.all_painted
+                    } else {
+                        l.painted
+                    };
+                    l.rest_requested >= 0.0 && l.rest_requested < rows
+                })
                 .count();
             let sync = loads.iter().filter(|l| l.rest_sync).count();
             let rest_at: Vec<f64> = loads.iter().map(|l| l.rest_requested).collect();
             let mut rest_line = line(
                 "first_rows_rest_early",
-                "Loads in which the rest of the split wasm was asked for before the first row was painted, or loaded on the spot (info)",
+                "Loads in which the rest of the split wasm was asked for before every row was painted, or loaded on the spot (info)",
                 Goal::None,
                 (early + sync) as f64,
                 "loads",
                 format!(
-                    "the same loads: requested before `scale:painted` in {early}, loaded synchronously because a moved \
+                    "the same loads: requested before every row was painted in {early}, loaded synchronously because a moved \
                      function was called before it was in (`scale:rest-sync`) in {sync}; requested at (ms, -1: not \
                      during the load) {}",
                     list(&rest_at),
@@ -1674,7 +1683,7 @@ fn memory(report: &mut Report, cdp: &mut cdp::Cdp, base: &str) {
                     "MiB",
                     format!(
                         "after 3 forced GCs (`HeapProfiler.collectGarbage`): V8 heap used {:.2} MiB (`Runtime.getHeapUsage`), \
-                         wasm memory {:.2} MiB (every `WebAssembly.Memory`, found with `Runtime.queryObjects`); \
+                         wasm memory {:.2} MiB (the console's, through its wasm-bindgen glue module); \
                          {:.0} DOM nodes, {:.0} JS event listeners",
                         m.js_heap_used / MIB,
                         m.wasm_memory / MIB,

@@ -86,13 +86,20 @@ pub const SPLIT_NAME_SLOT: &str = "__SPLIT_WASM__";
 /// How many table slots boot.js makes placeholder functions for.
 const SPLIT_SLOTS_SLOT: &str = "__SPLIT_SLOTS__";
 
-/// The two places in wasm-bindgen 0.2.130's glue that the split needs.
+/// The three places in wasm-bindgen 0.2.130's glue that the split needs:
+/// the placeholder imports, the exports before the app starts, and the
+/// start itself (which a page other than a list defers until the rest is
+/// in).
 const GLUE_IMPORTS: &str = "const imports = __wbg_get_imports();";
 const GLUE_IMPORTS_PATCHED: &str = "const imports = __wbg_get_imports(); \
      globalThis.__scaleJobsSplit?.addImports(imports);";
 const GLUE_EXPORTS: &str = "wasm = instance.exports;";
 const GLUE_EXPORTS_PATCHED: &str =
     "wasm = instance.exports; globalThis.__scaleJobsSplit?.attach(wasm);";
+const GLUE_START: &str = "wasm.__wbindgen_start();";
+const GLUE_START_PATCHED: &str = "if (globalThis.__scaleJobsSplit) \
+     globalThis.__scaleJobsSplit.start(() => wasm.__wbindgen_start()); \
+     else wasm.__wbindgen_start();";
 
 /// Sizes of the result, for `cargo xtask dist`'s summary.
 pub struct Outcome {
@@ -137,30 +144,40 @@ pub fn split_console(dist: &Path) -> Result<Outcome> {
     let glue =
         std::fs::read_to_string(&glue_path).map_err(|e| format!("{}: {e}", glue_path.display()))?;
     let glue = patch_glue(&glue)?;
+    // The patched glue gets a name of its own: the server sends hashed
+    // names as immutable, and Trunk's name is that of the unpatched file.
+    let old_glue_name = file_name(&glue_path);
+    let glue_name = format!("scale-jobs-app-{}.js", short_hash(&[glue.as_bytes()]));
     let boot_path = dist.join("boot.js");
     let boot =
         std::fs::read_to_string(&boot_path).map_err(|e| format!("{}: {e}", boot_path.display()))?;
     let slots = Module::parse(&primary)?.placeholder_slots;
-    let boot = fill_boot(&boot, &old_name, &primary_name, &secondary_name, slots)?;
+    let boot = fill_boot(
+        &boot,
+        &[(&old_name, &primary_name), (&old_glue_name, &glue_name)],
+        &secondary_name,
+        slots,
+    )?;
     let html_path = dist.join("index.html");
     let html =
         std::fs::read_to_string(&html_path).map_err(|e| format!("{}: {e}", html_path.display()))?;
     let html = fill_index(
         &html,
-        &old_name,
-        &primary_name,
-        &primary,
-        &file_name(&glue_path),
-        glue.as_bytes(),
+        &[
+            (&old_name, &primary_name, &primary),
+            (&old_glue_name, &glue_name, glue.as_bytes()),
+        ],
     )?;
 
     let write = |path: &Path, bytes: &[u8]| {
         std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
     };
-    std::fs::remove_file(&wasm_path).map_err(|e| format!("{}: {e}", wasm_path.display()))?;
+    for old in [&wasm_path, &glue_path] {
+        std::fs::remove_file(old).map_err(|e| format!("{}: {e}", old.display()))?;
+    }
     write(&dist.join(&primary_name), &primary)?;
     write(&dist.join(&secondary_name), &secondary)?;
-    write(&glue_path, glue.as_bytes())?;
+    write(&dist.join(&glue_name), glue.as_bytes())?;
     write(&boot_path, boot.as_bytes())?;
     write(&html_path, html.as_bytes())?;
     Ok(Outcome {
@@ -415,9 +432,14 @@ impl Module {
                         }
                     }
                 }
-                _ => {}
+                _ => r.at = end,
             }
-            r.at = end;
+            if r.at != end {
+                return Err(format!(
+                    "section {id} is {size} bytes, its entries {}",
+                    r.at + size - end
+                ));
+            }
         }
         Ok(m)
     }
@@ -447,7 +469,7 @@ fn repair_table_exports(input: &Module, primary: &[u8]) -> Result<Vec<u8>> {
             continue;
         }
         // One-byte LEB128 on both sides, so the patch keeps every length.
-        if *index > 0x7f || *wanted > 0x7f {
+        if *index > 0x7f || *wanted > 0x7f || bytes[*at] & 0x80 != 0 {
             return Err(format!(
                 "table export {name}: index {index} -> {wanted} is not one byte"
             ));
@@ -467,7 +489,7 @@ fn repair_table_exports(input: &Module, primary: &[u8]) -> Result<Vec<u8>> {
 
 fn patch_glue(glue: &str) -> Result<String> {
     // Both the async init and initSync build the imports; finalize runs once.
-    for (what, count) in [(GLUE_IMPORTS, 2), (GLUE_EXPORTS, 1)] {
+    for (what, count) in [(GLUE_IMPORTS, 2), (GLUE_EXPORTS, 1), (GLUE_START, 1)] {
         let found = glue.matches(what).count();
         if found != count {
             return Err(format!(
@@ -478,47 +500,42 @@ fn patch_glue(glue: &str) -> Result<String> {
     }
     Ok(glue
         .replace(GLUE_IMPORTS, GLUE_IMPORTS_PATCHED)
-        .replace(GLUE_EXPORTS, GLUE_EXPORTS_PATCHED))
+        .replace(GLUE_EXPORTS, GLUE_EXPORTS_PATCHED)
+        .replace(GLUE_START, GLUE_START_PATCHED))
 }
 
-fn fill_boot(
-    boot: &str,
-    old_wasm: &str,
-    primary: &str,
-    secondary: &str,
-    slots: u32,
-) -> Result<String> {
+/// boot.js with the second part's name and slot count filled in, and the
+/// files renamed (`(old, new)`) named anew.
+fn fill_boot(boot: &str, renames: &[(&str, &str)], secondary: &str, slots: u32) -> Result<String> {
     let quoted_name = format!("\"{SPLIT_NAME_SLOT}\"");
     let quoted_slots = format!("\"{SPLIT_SLOTS_SLOT}\"");
-    for what in [quoted_name.as_str(), quoted_slots.as_str(), old_wasm] {
+    let mut out = boot.to_owned();
+    for what in [quoted_name.as_str(), quoted_slots.as_str()]
+        .into_iter()
+        .chain(renames.iter().map(|(old, _)| *old))
+    {
         if boot.matches(what).count() != 1 {
             return Err(format!("boot.js must name {what} once"));
         }
     }
-    Ok(boot
+    for (old, new) in renames {
+        out = out.replace(old, new);
+    }
+    Ok(out
         .replace(&quoted_name, &format!("\"{secondary}\""))
-        .replace(&quoted_slots, &format!("\"{slots}\""))
-        .replace(old_wasm, primary))
+        .replace(&quoted_slots, &format!("\"{slots}\"")))
 }
 
 /// index.html preloads the wasm and the glue with integrity hashes (Trunk
-/// writes them); both changed.
-fn fill_index(
-    html: &str,
-    old_wasm: &str,
-    primary_name: &str,
-    primary: &[u8],
-    glue_name: &str,
-    glue: &[u8],
-) -> Result<String> {
+/// writes them): each `(old name, new name, new bytes)` gets its `<link>`'s
+/// name and hash replaced.
+fn fill_index(html: &str, files: &[(&str, &str, &[u8])]) -> Result<String> {
     let mut html = html.to_owned();
-    for (name, new_name, bytes) in [
-        (old_wasm, primary_name, primary),
-        (glue_name, glue_name, glue),
-    ] {
-        let at = html
-            .find(name)
-            .ok_or(format!("index.html does not name {name}"))?;
+    for (name, new_name, bytes) in files {
+        if html.matches(name).count() != 1 {
+            return Err(format!("index.html must name {name} once"));
+        }
+        let at = html.find(name).unwrap_or_default();
         // The integrity attribute of the same <link>.
         let start = html[..at].rfind('<').ok_or("index.html: no tag")?;
         let end = at + html[at..].find('>').ok_or("index.html: unclosed tag")?;
@@ -663,7 +680,7 @@ mod tests {
     fn patches_the_glue_only_where_it_is_as_expected() {
         let glue = format!(
             "function initSync() {{ {GLUE_IMPORTS} }}\n\
-             function finalize(instance) {{ {GLUE_EXPORTS} wasm.__wbindgen_start(); }}\n\
+             function finalize(instance) {{ {GLUE_EXPORTS} {GLUE_START} }}\n\
              async function init() {{ {GLUE_IMPORTS} }}"
         );
         let patched = patch_glue(&glue).unwrap();
@@ -673,10 +690,13 @@ mod tests {
                 .count(),
             2
         );
-        // The exports reach boot.js before the app starts.
+        // The exports reach boot.js before the app starts, and boot.js
+        // decides when it starts.
         let attach = patched.find("__scaleJobsSplit?.attach(wasm)").unwrap();
-        assert!(attach < patched.find("__wbindgen_start").unwrap());
+        let start = patched.find("__scaleJobsSplit.start(").unwrap();
+        assert!(attach < start && start < patched.find("__wbindgen_start").unwrap());
         assert!(patch_glue(&glue.replace(GLUE_EXPORTS, "")).is_err());
+        assert!(patch_glue(&glue.replace(GLUE_START, "")).is_err());
         assert!(patch_glue(&format!("{glue}{GLUE_IMPORTS}")).is_err());
     }
 
@@ -686,43 +706,36 @@ mod tests {
             "const SPLIT = \"{SPLIT_NAME_SLOT}\", SLOTS = \"{SPLIT_SLOTS_SLOT}\";\n\
              init(new URL(\"./app-1_bg.wasm\"));"
         );
-        let filled = fill_boot(
-            &boot,
-            "app-1_bg.wasm",
-            "app-2_bg.wasm",
-            "app-2_split.wasm",
-            2075,
-        )
-        .unwrap();
+        let renames = [("app-1_bg.wasm", "app-2_bg.wasm"), ("app-1.js", "app-3.js")];
+        let boot = format!("{boot}\nimport(\"./app-1.js\");");
+        let filled = fill_boot(&boot, &renames, "app-2_split.wasm", 2075).unwrap();
         assert!(filled.contains("\"app-2_split.wasm\"") && filled.contains("./app-2_bg.wasm"));
-        assert!(filled.contains("SLOTS = \"2075\""));
+        assert!(filled.contains("SLOTS = \"2075\"") && filled.contains("./app-3.js"));
         assert!(!filled.contains("app-1") && !filled.contains("__SPLIT"));
-        assert!(fill_boot("no slot", "app-1_bg.wasm", "a", "b", 1).is_err());
+        assert!(fill_boot("no slot", &renames, "b", 1).is_err());
 
         let html = format!(
-            "<link href=/app.js integrity={} rel=modulepreload>\
+            "<link href=/app-1.js integrity={} rel=modulepreload>\
              <link as=fetch href=/app-1_bg.wasm integrity={} rel=preload>",
             sri_sha384(b"old js"),
             sri_sha384(b"old wasm")
         );
-        let filled = fill_index(
-            &html,
-            "app-1_bg.wasm",
-            "app-2_bg.wasm",
-            b"wasm",
-            "app.js",
-            b"js",
-        )
-        .unwrap();
+        let files: [(&str, &str, &[u8]); 2] = [
+            ("app-1_bg.wasm", "app-2_bg.wasm", b"wasm"),
+            ("app-1.js", "app-3.js", b"js"),
+        ];
+        let filled = fill_index(&html, &files).unwrap();
         assert_eq!(
             filled,
             format!(
-                "<link href=/app.js integrity={} rel=modulepreload>\
+                "<link href=/app-3.js integrity={} rel=modulepreload>\
                  <link as=fetch href=/app-2_bg.wasm integrity={} rel=preload>",
                 sri_sha384(b"js"),
                 sri_sha384(b"wasm")
             )
         );
+        // A name that is not there, or there twice, is an error.
+        assert!(fill_index("<link href=/x.js>", &files).is_err());
     }
 
     #[test]
