@@ -16,21 +16,23 @@
 //!    the rest to a second one. In the first part each moved function is a
 //!    table slot holding a placeholder (an import, `placeholder.N`).
 //! 3. **Load.** boot.js answers the placeholders: on a list page it fetches
-//!    the second part once the first rows are painted (other pages fetch it
-//!    while the first part loads), and instantiates it against the first
-//!    part's memory and table, which fills the slots. A placeholder called
-//!    before that loads the second part on the spot (a synchronous request),
-//!    then calls the function it stood for: a function the profile missed
-//!    costs time, never correctness.
+//!    the second part once every row is painted (other pages fetch it while
+//!    the first part loads, and start the app once it is in), and
+//!    instantiates it against the first part's memory and table, which
+//!    fills the slots. A placeholder called before that loads the second
+//!    part on the spot (a synchronous request), then calls the function it
+//!    stood for: a function the profile missed costs time, never
+//!    correctness.
 //!
-//! The wasm-bindgen glue is patched in two places (checked, so a new
+//! The wasm-bindgen glue is patched in three places (checked, so a new
 //! wasm-bindgen that moves them fails the build, not the page): it gives
-//! the primary its placeholder imports, and hands boot.js the instance's
-//! exports before the app starts.
+//! the primary its placeholder imports, hands boot.js the instance's
+//! exports before the app starts, and leaves the start to boot.js.
 //!
 //! Both parts are named by a hash of both, so a browser never pairs a first
-//! part with the second part of another build; index.html's integrity
-//! hashes are recomputed for what changed.
+//! part with the second part of another build, and the patched glue by a
+//! hash of its own; index.html's integrity hashes are recomputed for what
+//! changed.
 //!
 //! Known cost: DevTools' `Runtime.queryObjects` (the console's
 //! `queryObjects()`) never answers on a page running the first part, even
