@@ -40,7 +40,7 @@
 //! tens of milliseconds. The benchmark reads the wasm memory another way.
 
 use crate::bench::cdp::Cdp;
-use crate::bench::wasm_size::Reader;
+use crate::bench::wasm_size::{Import, Reader};
 use crate::bench::BenchServer;
 use crate::proc::display;
 use crate::setup::{self, WasmSplit};
@@ -386,33 +386,20 @@ impl Module {
             match id {
                 2 => {
                     for _ in 0..r.leb()? {
-                        let module = r.name()?;
-                        let field = r.name()?;
-                        match r.byte()? {
-                            0 => {
-                                m.imported_functions += 1;
-                                r.leb()?;
-                                if module == "placeholder" {
-                                    let slot: u32 = field.parse().map_err(|_| {
-                                        format!("a placeholder import named {field:?}")
-                                    })?;
-                                    m.placeholder_slots = m.placeholder_slots.max(slot + 1);
-                                }
-                            }
-                            1 => {
-                                m.tables.push(r.byte()?);
-                                r.limits()?;
-                            }
-                            2 => r.limits()?,
-                            3 => {
-                                r.byte()?;
-                                r.byte()?;
-                            }
-                            4 => {
-                                r.byte()?;
-                                r.leb()?;
-                            }
-                            k => return Err(format!("unknown import kind {k}")),
+                        let import = r.import()?;
+                        if let Some(element) = import.table_element {
+                            m.tables.push(element);
+                        }
+                        if import.kind != Import::FUNCTION {
+                            continue;
+                        }
+                        m.imported_functions += 1;
+                        if import.module == "placeholder" {
+                            let field = import.field;
+                            let slot: u32 = field
+                                .parse()
+                                .map_err(|_| format!("a placeholder import named {field:?}"))?;
+                            m.placeholder_slots = m.placeholder_slots.max(slot + 1);
                         }
                     }
                 }

@@ -44,8 +44,7 @@ pub fn build_dist() -> Result {
     proc::run(proc::cargo().arg("fetch"))?;
     proc::run(command("trunk").args(["build", "--release"]))?;
     // The console's wasm in two parts: what a list page runs, and the rest
-    // (src/split.rs). The server that profiles it is the one `dev` runs.
-    build_server()?;
+    // (src/split.rs, which builds the server that serves the profiled pages).
     let split = crate::split::split_console(&dist_dir())?;
     println!(
         "split the console's wasm: {} functions kept in {} ({} bytes), the rest in {} ({} bytes)",

@@ -155,6 +155,19 @@ fn shorten(s: &str, max: usize) -> String {
     }
 }
 
+/// One import: where from, its kind, and a table's element type.
+pub(crate) struct Import {
+    pub(crate) module: String,
+    pub(crate) field: String,
+    pub(crate) kind: u8,
+    pub(crate) table_element: Option<u8>,
+}
+
+impl Import {
+    pub(crate) const FUNCTION: u8 = 0;
+    pub(crate) const TABLE: u8 = 1;
+}
+
 /// A cursor over a wasm module's bytes (also used by `split.rs`).
 pub(crate) struct Reader<'a> {
     pub(crate) bytes: &'a [u8],
@@ -193,6 +206,41 @@ impl Reader<'_> {
             .ok_or("wasm: name runs past the end")?;
         self.at = end;
         Ok(String::from_utf8_lossy(s).into_owned())
+    }
+
+    /// One entry of the import section.
+    pub(crate) fn import(&mut self) -> Result<Import> {
+        let module = self.name()?;
+        let field = self.name()?;
+        let kind = self.byte()?;
+        let mut table_element = None;
+        match kind {
+            Import::FUNCTION => {
+                self.leb()?; // its type
+            }
+            Import::TABLE => {
+                table_element = Some(self.byte()?);
+                self.limits()?;
+            }
+            2 => self.limits()?, // a memory
+            3 => {
+                // a global: its type and mutability
+                self.byte()?;
+                self.byte()?;
+            }
+            4 => {
+                // a tag: its attribute and type
+                self.byte()?;
+                self.leb()?;
+            }
+            k => return Err(format!("wasm: unknown import kind {k}")),
+        }
+        Ok(Import {
+            module,
+            field,
+            kind,
+            table_element,
+        })
     }
 
     /// Skips a `limits` (memory / table).
@@ -238,27 +286,8 @@ pub fn analyze(bytes: &[u8]) -> Result<Breakdown> {
             2 => {
                 let count = r.leb()?;
                 for _ in 0..count {
-                    r.name()?;
-                    r.name()?;
-                    match r.byte()? {
-                        0 => {
-                            r.leb()?;
-                            imported_functions += 1;
-                        }
-                        1 => {
-                            r.byte()?;
-                            r.limits()?;
-                        }
-                        2 => r.limits()?,
-                        3 => {
-                            r.byte()?;
-                            r.byte()?;
-                        }
-                        4 => {
-                            r.byte()?;
-                            r.leb()?;
-                        }
-                        k => return Err(format!("wasm: unknown import kind {k}")),
+                    if r.import()?.kind == Import::FUNCTION {
+                        imported_functions += 1;
                     }
                 }
                 "import".into()
